@@ -1,0 +1,12 @@
+# e2e_target_warnings(<target>): the project's warning set; E2E_WARNINGS_AS_ERRORS (the dev
+# preset turns it on) makes them errors.
+option(E2E_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
+
+function(e2e_target_warnings target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+    -Wunused -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough)
+  if(E2E_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
