@@ -1,1 +1,573 @@
-// placeholder
+#include "e2e/json.hpp"
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <ostream>
+#include <unordered_set>
+
+namespace e2e {
+namespace {
+
+using Value = rapidjson::Value;
+using Document = rapidjson::Document;
+using Allocator = Document::AllocatorType;
+
+// Full precision so 0.1 round-trips; validated UTF-8; iterative so deep nesting cannot overflow
+// the stack.
+constexpr unsigned kParseFlags =
+    rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
+
+constexpr std::size_t kValueExcerpt = 200;     // an actual value inside a message
+constexpr std::size_t kDocumentExcerpt = 400;  // the document a path was looked up in
+constexpr std::size_t kParseContext = 40;      // bytes shown either side of a parse error
+
+const Value& null_value() {
+    static const Value null;
+    return null;
+}
+
+JsonType type_of(const Value& value) {
+    switch (value.GetType()) {
+        case rapidjson::kNullType: return JsonType::null;
+        case rapidjson::kFalseType:
+        case rapidjson::kTrueType: return JsonType::boolean;
+        case rapidjson::kNumberType: return JsonType::number;
+        case rapidjson::kStringType: return JsonType::string;
+        case rapidjson::kArrayType: return JsonType::array;
+        case rapidjson::kObjectType: return JsonType::object;
+    }
+    return JsonType::null;
+}
+
+std::string_view view_of(const Value& string) { return {string.GetString(), string.GetStringLength()}; }
+
+rapidjson::SizeType checked_size(std::size_t size) {
+    if (size > std::numeric_limits<rapidjson::SizeType>::max()) {
+        throw JsonError(fmt::format("JSON string of {} bytes is too large", size));
+    }
+    return static_cast<rapidjson::SizeType>(size);
+}
+
+// Python's json keeps the last of duplicate keys; so does this lookup.
+const Value* find_member(const Value& object, std::string_view key) {
+    const Value* found = nullptr;
+    for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+        if (view_of(it->name) == key) found = &it->value;
+    }
+    return found;
+}
+
+std::string dump_value(const Value& value) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    value.Accept(writer);
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
+
+// The longest prefix of at most max bytes that does not split a UTF-8 sequence.
+std::size_t utf8_cut(std::string_view text, std::size_t max) {
+    if (text.size() <= max) return text.size();
+    std::size_t cut = max;
+    while (cut > 0 && is_continuation(text[cut])) --cut;
+    return cut;
+}
+
+std::string trimmed(std::string_view text, std::size_t max) {
+    const std::size_t cut = utf8_cut(text, max);
+    if (cut == text.size()) return std::string(text);
+    return fmt::format("{}…({} more bytes)", text.substr(0, cut), text.size() - cut);
+}
+
+// Control characters shown as escapes so a message stays on one line.
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (byte < 0x20U || byte == 0x7FU) {
+            out += fmt::format("\\x{:02x}", byte);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+// "string \"true\"", "number 1.5", "null", "object {...}".
+std::string describe_value(const Value& value) {
+    if (value.IsNull()) return "null";
+    return fmt::format("{} {}", to_string(type_of(value)), trimmed(dump_value(value), kValueExcerpt));
+}
+
+std::string subject(std::string_view path) {
+    return path.empty() ? std::string("JSON value") : fmt::format("JSON path \"{}\"", path);
+}
+
+std::string parse_error_message(std::string_view text, std::size_t offset, rapidjson::ParseErrorCode code) {
+    offset = std::min(offset, text.size());
+    std::size_t line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < offset; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+    }
+    std::size_t begin = offset > kParseContext ? offset - kParseContext : 0;
+    while (begin < offset && is_continuation(text[begin])) ++begin;
+    const std::size_t end = offset + utf8_cut(text.substr(offset), kParseContext);
+    const std::string near =
+        text.empty() ? std::string("(empty input)")
+                     : fmt::format("{}{}<!>{}{}", begin > 0 ? "…" : "", printable(text.substr(begin, offset - begin)),
+                                   printable(text.substr(offset, end - offset)), end < text.size() ? "…" : "");
+    return fmt::format("invalid JSON at offset {} (line {}, column {}): {} near: {}", offset, line,
+                       offset - line_start + 1, rapidjson::GetParseError_En(code), near);
+}
+
+// ---- paths --------------------------------------------------------------------------------------
+
+struct Segment {
+    bool is_index = false;
+    std::string key;
+    std::size_t index = 0;
+    std::size_t begin = 0;  // offset in the path where this segment starts ('.' or '[' included)
+};
+
+[[noreturn]] void bad_path(std::string_view path, std::size_t position, std::string_view problem) {
+    throw JsonError(fmt::format("invalid JSON path \"{}\" at position {}: {}", path, position, problem));
+}
+
+std::vector<Segment> parse_path(std::string_view path) {
+    std::vector<Segment> segments;
+    std::size_t pos = 0;
+    const auto bare_key = [&](std::size_t begin, std::size_t from) {
+        std::size_t stop = from;
+        while (stop < path.size() && path[stop] != '.' && path[stop] != '[' && path[stop] != ']') ++stop;
+        if (stop == from) bad_path(path, from, "empty key (quote unusual keys: [\"a.b\"])");
+        segments.push_back({false, std::string(path.substr(from, stop - from)), 0, begin});
+        pos = stop;
+    };
+    while (pos < path.size()) {
+        const std::size_t begin = pos;
+        const char c = path[pos];
+        if (c == '.') {
+            if (segments.empty()) bad_path(path, pos, "a path cannot start with '.'");
+            bare_key(begin, pos + 1);
+        } else if (c == '[') {
+            ++pos;
+            if (pos < path.size() && (path[pos] == '"' || path[pos] == '\'')) {
+                const char quote = path[pos++];
+                std::string key;
+                while (pos < path.size() && path[pos] != quote) {
+                    if (path[pos] == '\\' && pos + 1 < path.size()) ++pos;
+                    key += path[pos++];
+                }
+                if (pos >= path.size()) bad_path(path, begin, "unterminated quoted key");
+                ++pos;  // closing quote
+                if (pos >= path.size() || path[pos] != ']') bad_path(path, pos, "expected ']' after a quoted key");
+                segments.push_back({false, std::move(key), 0, begin});
+                ++pos;
+            } else {
+                const std::size_t close = path.find(']', pos);
+                if (close == std::string_view::npos) bad_path(path, begin, "missing ']'");
+                const std::string_view digits = path.substr(pos, close - pos);
+                std::size_t index = 0;
+                const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+                if (digits.empty() || ec != std::errc{} || ptr != digits.data() + digits.size()) {
+                    bad_path(path, pos, "an index is a non-negative integer; quote keys: [\"key\"]");
+                }
+                segments.push_back({true, {}, index, begin});
+                pos = close + 1;
+            }
+        } else if (segments.empty()) {
+            bare_key(begin, pos);
+        } else {
+            bad_path(path, pos, "expected '.' or '['");
+        }
+    }
+    return segments;
+}
+
+std::string where(std::string_view path, const Segment& segment) {
+    const std::string_view prefix = path.substr(0, segment.begin);
+    return prefix.empty() ? std::string("the root") : fmt::format("\"{}\"", prefix);
+}
+
+std::string key_list(const Value& object) {
+    std::string keys;
+    std::size_t shown = 0;
+    for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+        if (shown == 10) {
+            keys += fmt::format(", … ({} keys)", object.MemberCount());
+            break;
+        }
+        keys += fmt::format("{}\"{}\"", shown++ == 0 ? "" : ", ", printable(view_of(it->name)));
+    }
+    return keys.empty() ? std::string("no keys") : "keys: " + keys;
+}
+
+const Value* step(const Value& current, const Segment& segment) {
+    if (segment.is_index) {
+        if (!current.IsArray() || segment.index >= current.Size()) return nullptr;
+        return &current[static_cast<rapidjson::SizeType>(segment.index)];
+    }
+    return current.IsObject() ? find_member(current, segment.key) : nullptr;
+}
+
+// Why step() found nothing there.
+std::string step_failure(const Value& current, const Segment& segment, std::string_view path) {
+    const std::string at = where(path, segment);
+    if (segment.is_index && !current.IsArray()) {
+        return fmt::format("cannot index [{}]: {} is {}, not an array", segment.index, at, describe_value(current));
+    }
+    if (segment.is_index) {
+        return fmt::format("index [{}] is out of range: the array at {} has {} element(s)", segment.index, at,
+                           current.Size());
+    }
+    if (!current.IsObject()) {
+        return fmt::format("cannot look up key \"{}\": {} is {}, not an object", printable(segment.key), at,
+                           describe_value(current));
+    }
+    return fmt::format("no key \"{}\" in the object at {} ({})", printable(segment.key), at, key_list(current));
+}
+
+struct Walk {
+    const Value* value = nullptr;  // null when a segment found nothing
+    std::string missing;           // why, when asked to explain
+};
+
+Walk walk(const Value& root, std::string_view path, bool explain) {
+    const Value* current = &root;
+    for (const Segment& segment : parse_path(path)) {
+        const Value* next = step(*current, segment);
+        if (next == nullptr) return {nullptr, explain ? step_failure(*current, segment, path) : std::string()};
+        current = next;
+    }
+    return {current, {}};
+}
+
+// ---- equality -----------------------------------------------------------------------------------
+
+bool numbers_equal(const Value& a, const Value& b) {
+    if (a.IsDouble() || b.IsDouble()) {
+        const double x = a.GetDouble();
+        const double y = b.GetDouble();
+        return !(x < y) && !(y < x);
+    }
+    if (a.IsInt64() && b.IsInt64()) return a.GetInt64() == b.GetInt64();
+    if (a.IsUint64() && b.IsUint64()) return a.GetUint64() == b.GetUint64();
+    return false;  // one negative, the other above INT64_MAX
+}
+
+bool values_equal(const Value& a, const Value& b) {
+    if (type_of(a) != type_of(b)) return false;
+    switch (type_of(a)) {
+        case JsonType::null: return true;
+        case JsonType::boolean: return a.GetBool() == b.GetBool();
+        case JsonType::number: return numbers_equal(a, b);
+        case JsonType::string: return view_of(a) == view_of(b);
+        case JsonType::array:
+            if (a.Size() != b.Size()) return false;
+            for (rapidjson::SizeType i = 0; i < a.Size(); ++i) {
+                if (!values_equal(a[i], b[i])) return false;
+            }
+            return true;
+        case JsonType::object:
+            if (a.MemberCount() != b.MemberCount()) return false;
+            for (auto it = a.MemberBegin(); it != a.MemberEnd(); ++it) {
+                const Value* other = find_member(b, view_of(it->name));
+                if (other == nullptr || !values_equal(it->value, *other)) return false;
+            }
+            return true;
+    }
+    return false;
+}
+
+// ---- building -----------------------------------------------------------------------------------
+
+Value make_string(std::string_view text, Allocator& allocator) {
+    return Value(text.data() == nullptr ? "" : text.data(), checked_size(text.size()), allocator);
+}
+
+[[noreturn]] void wrong_type(const std::string& document_excerpt, std::string_view path, std::string_view expected,
+                             const Value& actual, std::string_view note = {}) {
+    std::string message =
+        fmt::format("{}: expected {}, got {}{}", subject(path), expected, describe_value(actual), note);
+    if (!path.empty()) message += fmt::format("; document: {}", document_excerpt);
+    throw JsonError(message);
+}
+
+}  // namespace
+
+struct Json::Access {
+    static const Value& value(const Json& json) {
+        const void* node = json.node_.get();
+        return node == nullptr ? null_value() : *static_cast<const Value*>(node);
+    }
+    static Json adopt(const std::shared_ptr<Document>& document) {
+        const Value& root = *document;
+        return Json(std::shared_ptr<const void>(document, &root));
+    }
+    static Json child(const Json& owner, const Value& child) {
+        if (owner.node_ == nullptr) return Json();  // only the null root has no document
+        return Json(std::shared_ptr<const void>(owner.node_, &child));
+    }
+    static Json built(const JsonValue& value) {
+        auto document = std::make_shared<Document>();
+        Value root = build(value, document->GetAllocator());
+        static_cast<Value&>(*document) = root;  // moves
+        return adopt(document);
+    }
+    static Value build(const JsonValue& value, Allocator& allocator);
+};
+
+Value Json::Access::build(const JsonValue& value, Allocator& allocator) {
+    return std::visit(
+        [&](const auto& v) -> Value {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                return Value(rapidjson::kNullType);
+            } else if constexpr (std::is_same_v<T, bool>) {
+                return Value(v);
+            } else if constexpr (std::is_same_v<T, std::int64_t>) {
+                return Value(static_cast<int64_t>(v));
+            } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+                return Value(static_cast<uint64_t>(v));
+            } else if constexpr (std::is_same_v<T, double>) {
+                if (!std::isfinite(v)) throw JsonError(fmt::format("{} cannot be written as JSON", v));
+                return Value(v);
+            } else if constexpr (std::is_same_v<T, std::string>) {
+                return make_string(v, allocator);
+            } else {
+                return Value(Access::value(v), allocator);  // deep copy into this document
+            }
+        },
+        value.storage());
+}
+
+// ---- JsonError / JsonType / JsonValue -------------------------------------------------------------
+
+std::string_view to_string(JsonType type) {
+    switch (type) {
+        case JsonType::null: return "null";
+        case JsonType::boolean: return "boolean";
+        case JsonType::number: return "number";
+        case JsonType::string: return "string";
+        case JsonType::array: return "array";
+        case JsonType::object: return "object";
+    }
+    return "unknown";
+}
+
+JsonValue::JsonValue(const char* text) {
+    if (text == nullptr) throw JsonError("a null const char* is not a JSON value (use nullptr for null)");
+    storage_.emplace<std::string>(text);
+}
+
+// ---- Json ---------------------------------------------------------------------------------------
+
+Json Json::parse(std::string_view text) {
+    auto document = std::make_shared<Document>();
+    document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
+    if (document->HasParseError()) {
+        const std::size_t offset = document->GetErrorOffset();
+        throw JsonError(parse_error_message(text, offset, document->GetParseError()), offset);
+    }
+    return Access::adopt(document);
+}
+
+std::optional<Json> Json::try_parse(std::string_view text) {
+    auto document = std::make_shared<Document>();
+    document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
+    if (document->HasParseError()) return std::nullopt;
+    return Access::adopt(document);
+}
+
+Json Json::of(const JsonValue& value) { return Access::built(value); }
+
+Json Json::object(std::initializer_list<JsonMember> members) {
+    return object(std::vector<JsonMember>(members.begin(), members.end()));
+}
+
+Json Json::object(const std::vector<JsonMember>& members) {
+    auto document = std::make_shared<Document>();
+    auto& allocator = document->GetAllocator();
+    document->SetObject();
+    std::unordered_set<std::string_view> seen;
+    for (const auto& [key, value] : members) {
+        if (!seen.insert(key).second) throw JsonError(fmt::format("Json::object: duplicate key \"{}\"", key));
+        Value built = Access::build(value, allocator);
+        document->AddMember(make_string(key, allocator), built, allocator);
+    }
+    return Access::adopt(document);
+}
+
+Json Json::array(std::initializer_list<JsonValue> elements) {
+    return array(std::vector<JsonValue>(elements.begin(), elements.end()));
+}
+
+Json Json::array(const std::vector<JsonValue>& elements) {
+    auto document = std::make_shared<Document>();
+    auto& allocator = document->GetAllocator();
+    document->SetArray();
+    document->Reserve(checked_size(elements.size()), allocator);
+    for (const auto& element : elements) {
+        Value built = Access::build(element, allocator);
+        document->PushBack(built, allocator);
+    }
+    return Access::adopt(document);
+}
+
+JsonType Json::type() const noexcept { return type_of(Access::value(*this)); }
+
+bool Json::is_integer() const noexcept { return Access::value(*this).IsInt64(); }
+
+JsonLookup Json::lookup(std::string_view path) const {
+    Walk found = walk(Access::value(*this), path, true);
+    if (found.value == nullptr) return {std::nullopt, std::move(found.missing)};
+    return {Access::child(*this, *found.value), {}};
+}
+
+std::optional<Json> Json::find(std::string_view path) const {
+    const Walk found = walk(Access::value(*this), path, false);
+    if (found.value == nullptr) return std::nullopt;
+    return Access::child(*this, *found.value);
+}
+
+Json Json::at(std::string_view path) const {
+    JsonLookup found = lookup(path);
+    if (!found.value) {
+        throw JsonError(fmt::format("{} is missing: {}; document: {}", subject(path), found.missing,
+                                    excerpt(kDocumentExcerpt)));
+    }
+    return std::move(*found.value);
+}
+
+std::string Json::str(std::string_view path) const {
+    const Json value = at(path);
+    if (!value.is_string()) wrong_type(excerpt(kDocumentExcerpt), path, "string", Access::value(value));
+    return std::string(view_of(Access::value(value)));
+}
+
+bool Json::boolean(std::string_view path) const {
+    const Json value = at(path);
+    if (!value.is_bool()) wrong_type(excerpt(kDocumentExcerpt), path, "boolean", Access::value(value));
+    return Access::value(value).GetBool();
+}
+
+std::int64_t Json::integer(std::string_view path) const {
+    const Json value = at(path);
+    const Value& v = Access::value(value);
+    if (v.IsInt64()) return v.GetInt64();
+    const std::string_view note = v.IsUint64()   ? " (outside the int64 range)"
+                                  : v.IsNumber() ? " (not an integer literal)"
+                                                 : "";
+    wrong_type(excerpt(kDocumentExcerpt), path, "integer", v, note);
+}
+
+double Json::number(std::string_view path) const {
+    const Json value = at(path);
+    if (!value.is_number()) wrong_type(excerpt(kDocumentExcerpt), path, "number", Access::value(value));
+    return Access::value(value).GetDouble();
+}
+
+std::size_t Json::size(std::string_view path) const {
+    const Json value = at(path);
+    const Value& v = Access::value(value);
+    if (v.IsArray()) return v.Size();
+    if (v.IsObject()) return v.MemberCount();
+    wrong_type(excerpt(kDocumentExcerpt), path, "array or object", Access::value(value));
+}
+
+std::vector<Json> Json::elements(std::string_view path) const {
+    const Json value = at(path);
+    const Value& v = Access::value(value);
+    if (!v.IsArray()) wrong_type(excerpt(kDocumentExcerpt), path, "array", Access::value(value));
+    std::vector<Json> out;
+    out.reserve(v.Size());
+    for (const Value& element : v.GetArray()) out.push_back(Access::child(value, element));
+    return out;
+}
+
+std::vector<std::pair<std::string, Json>> Json::members(std::string_view path) const {
+    const Json value = at(path);
+    const Value& v = Access::value(value);
+    if (!v.IsObject()) wrong_type(excerpt(kDocumentExcerpt), path, "object", Access::value(value));
+    std::vector<std::pair<std::string, Json>> out;
+    out.reserve(v.MemberCount());
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+        out.emplace_back(std::string(view_of(it->name)), Access::child(value, it->value));
+    }
+    return out;
+}
+
+std::vector<std::string> Json::keys(std::string_view path) const {
+    const Json value = at(path);
+    const Value& v = Access::value(value);
+    if (!v.IsObject()) wrong_type(excerpt(kDocumentExcerpt), path, "object", Access::value(value));
+    std::vector<std::string> out;
+    out.reserve(v.MemberCount());
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) out.emplace_back(view_of(it->name));
+    return out;
+}
+
+Json Json::decoded(std::string_view path) const {
+    const std::string text = str(path);
+    try {
+        return parse(text);
+    } catch (const JsonError& error) {
+        throw JsonError(fmt::format("{} is a string that does not hold JSON: {}", subject(path), error.what()));
+    }
+}
+
+std::string Json::dump() const { return dump_value(Access::value(*this)); }
+
+std::string Json::excerpt(std::size_t max) const { return trimmed(dump(), max); }
+
+bool operator==(const Json& lhs, const Json& rhs) {
+    return values_equal(Json::Access::value(lhs), Json::Access::value(rhs));
+}
+
+std::ostream& operator<<(std::ostream& out, const Json& json) { return out << json.excerpt(1000); }
+
+// ---- NDJSON -------------------------------------------------------------------------------------
+
+std::vector<Json> parse_ndjson(std::string_view text, BadLine on_bad_line) {
+    std::vector<Json> out;
+    std::size_t line_number = 0;
+    while (!text.empty()) {
+        ++line_number;
+        const std::size_t newline = text.find('\n');
+        std::string_view line = text.substr(0, newline);
+        text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+        const auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string_view::npos) continue;
+        line = line.substr(first, line.find_last_not_of(" \t\r") + 1 - first);
+        try {
+            out.push_back(Json::parse(line));
+        } catch (const JsonError& error) {
+            if (on_bad_line == BadLine::skip) continue;
+            throw JsonError(fmt::format("NDJSON line {}: {}", line_number, error.what()));
+        }
+    }
+    return out;
+}
+
+}  // namespace e2e

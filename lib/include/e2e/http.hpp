@@ -40,10 +40,12 @@ struct HttpResponse {
     std::optional<std::string> header(std::string_view name) const { return find_header(headers, name); }
 };
 
-// Why a request produced no response. Every error message names the URL.
+// Why a request produced no response. Every error message names the method and the URL (with
+// secret query parameters masked); header values are never printed.
 class HttpError : public std::runtime_error {
 public:
-    enum class Kind { invalid_url, resolve, connect, tls, timeout, protocol, too_large, io };
+    // invalid_request: a method or header that cannot be sent as HTTP (e.g. CR/LF in a value).
+    enum class Kind { invalid_url, invalid_request, resolve, connect, tls, timeout, protocol, too_large, io };
     HttpError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
     Kind kind() const noexcept { return kind_; }
 
