@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "e2e/exchange.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
@@ -117,14 +119,14 @@ StatusMatcher StatusIn(std::initializer_list<int> statuses) { return StatusMatch
 std::string describe_response(const HttpResponse& response, std::size_t max_body) {
     const std::string request =
         response.method.empty() && response.url.empty() ? std::string("(unknown request)")
-                                                         : fmt::format("{} {}", response.method, response.url);
+                                                         : fmt::format("{} {}", response.method, redact_url(response.url));
     const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(response.elapsed).count();
     std::string status = std::to_string(response.status);
     if (!response.reason.empty()) status += " " + response.reason;
     const std::string body = response.body.empty()
                                  ? std::string("empty body")
                                  : fmt::format("body ({} bytes): {}", response.body.size(),
-                                               printable_body(response.body, max_body));
+                                               printable_body(redact_json_text(response.body), max_body));
     return fmt::format("{} -> {} in {} ms; {}", request, status, millis, body);
 }
 

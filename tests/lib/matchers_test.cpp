@@ -193,3 +193,14 @@ TEST_CASE("Json prints through Catch as its trimmed dump", "[matchers]") {
     CHECK(Catch::Detail::stringify(big) == big.excerpt(1000));
     CHECK(Catch::Detail::stringify(Json::object({{"a", 1}})) == R"({"a":1})");
 }
+
+TEST_CASE("the response printout masks secrets in the body and the URL", "[matchers]") {
+    e2e::HttpResponse response;
+    response.method = "POST";
+    response.url = "http://localhost:9000/b/k?X-Amz-Signature=abcdef0123&x=1";
+    response.status = 200;
+    response.body = R"({"AuthenticationResult": {"IdToken": "eyJhbGciOi.secret-token"}, "password": "hunter2"})";
+    const auto text = e2e::describe_response(response);
+    CHECK_THAT(text, !ContainsSubstring("secret-token") && !ContainsSubstring("hunter2") && !ContainsSubstring("abcdef0123"));
+    CHECK_THAT(text, ContainsSubstring("IdToken") && ContainsSubstring("x=1"));
+}
