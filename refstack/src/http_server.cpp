@@ -169,7 +169,13 @@ struct HttpServer::Impl {
             parser.body_limit(options.max_request_body);
             parser.header_limit(64 * 1024);
             beast::error_code ec;
-            http::read(stream, buffer, parser, ec);
+            http::read_header(stream, buffer, parser, ec);
+            // botocore sends `Expect: 100-continue` with every upload and otherwise waits 1 s.
+            if (!ec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+                http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+                http::write(stream, go_on, ec);
+            }
+            if (!ec) http::read(stream, buffer, parser, ec);
             if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
                 ec == asio::error::would_block || ec == asio::error::try_again || ec == ssl::error::stream_truncated ||
                 ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) {

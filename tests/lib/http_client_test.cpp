@@ -108,6 +108,32 @@ TEST_CASE("a refused connection fails with a connect error", "[http]") {
     CHECK(client.connections_opened() == 0);
 }
 
+TEST_CASE("a connect that cannot complete fails after connect_timeout", "[http]") {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io);
+    acceptor.open(asio::ip::tcp::v4());
+    acceptor.bind({asio::ip::make_address("127.0.0.1"), 0});
+    acceptor.listen(0);  // never accepts: once the backlog is full, further SYNs go unanswered
+    // async_connect sends the SYN at once; io is never run, so nothing here waits for the answer.
+    std::vector<asio::ip::tcp::socket> backlog;
+    backlog.reserve(2);
+    for (int i = 0; i < 2; ++i) backlog.emplace_back(io).async_connect(acceptor.local_endpoint(), [](boost::system::error_code) {});
+    HttpClientOptions options;
+    options.connect_timeout = 200ms;
+    HttpClient client(options);
+
+    auto started = std::chrono::steady_clock::now();
+    auto error = error_from([&] { client.get("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/"); });
+    auto elapsed = std::chrono::steady_clock::now() - started;
+
+    REQUIRE(error);
+    CHECK(error->kind() == HttpError::Kind::timeout);
+    CHECK_THAT(error->what(), ContainsSubstring("200 ms (connect_timeout)"));
+    CHECK(elapsed >= 200ms);
+    CHECK(elapsed < 1s);
+}
+
 TEST_CASE("a self-signed server is rejected when TLS verification is on", "[http][tls]") {
     LoopbackServer server(tls_server_options());
     HttpClient client(verifying(""));  // system store: does not know our certificate
@@ -292,7 +318,9 @@ TEST_CASE("a server that closes without answering fails instead of hanging", "[h
 }
 
 TEST_CASE("ten concurrent requests from ten threads all succeed", "[http]") {
-    LoopbackServer server;
+    e2e::test::LoopbackServerOptions server_options;
+    server_options.threads = 10;  // the handler sleeps: let every request be in flight at once
+    LoopbackServer server(server_options);
     server.respond([](const ServerRequest& request) {
         std::this_thread::sleep_for(20ms);  // keeps the requests in flight together
         return ServerResponse{200, {}, request.target, {}, false};
@@ -346,7 +374,7 @@ TEST_CASE("invalid URLs fail as invalid_url without any connection", "[http]") {
     CHECK(client.connections_opened() == 0);
 }
 
-TEST_CASE("default request headers are set and the caller's headers win", "[http]") {
+TEST_CASE("default request headers are set and caller headers win", "[http]") {
     LoopbackServer server;
     server.respond(echo);
     HttpClient client;

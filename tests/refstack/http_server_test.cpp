@@ -133,3 +133,22 @@ TEST_CASE("refstack server serves ten concurrent slow requests in parallel", "[r
     CHECK(ok == 10);
     CHECK(peak > 1);
 }
+
+TEST_CASE("refstack server answers Expect 100-continue before reading the body", "[refstack][server]") {
+    refstack::HttpServer server({}, echo_handler);
+    server.start();
+    namespace asio = boost::asio;
+    asio::io_context ioc;
+    asio::ip::tcp::socket socket(ioc);
+    socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    asio::write(socket, asio::buffer(std::string("PUT /obj HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")));
+    std::string interim(25, '\0');
+    asio::read(socket, asio::buffer(interim));
+    CHECK_THAT(interim, ContainsSubstring("HTTP/1.1 100 Continue"));
+    asio::write(socket, asio::buffer(std::string("data")));
+    socket.shutdown(asio::ip::tcp::socket::shutdown_send);
+    std::string rest;
+    boost::system::error_code ec;
+    asio::read(socket, asio::dynamic_buffer(rest), ec);
+    CHECK_THAT(rest, ContainsSubstring("PUT /obj ? data"));
+}
