@@ -57,16 +57,11 @@ bool is_known_fault(std::string_view id) {
 
 FaultSwitches::FaultSwitches(std::filesystem::path file) : file_(std::move(file)) {}
 
+// The file is tiny and modification times are too coarse to notice two quick writes, so it is
+// simply read again on every check.
 void FaultSwitches::refresh() const {
     if (file_.empty()) return;
-    std::error_code ec;
-    const bool exists = std::filesystem::exists(file_, ec);
-    const auto modified = exists ? std::filesystem::last_write_time(file_, ec) : std::filesystem::file_time_type{};
-    if (exists == seen_exists_ && modified == seen_) return;
-    seen_exists_ = exists;
-    seen_ = modified;
     active_.clear();
-    if (!exists) return;
     std::istringstream lines(read_whole_file(file_).value_or(""));
     for (std::string line; std::getline(lines, line);) {
         if (!line.empty() && is_known_fault(line)) active_.insert(line);
@@ -100,8 +95,6 @@ void FaultSwitches::set_active(const std::set<std::string>& ids) {
     std::string text;
     for (const auto& id : ids) text += id + "\n";
     write_file_durably(file_, text);
-    seen_exists_ = false;  // force a re-read: mtime granularity may hide a quick second write
-    seen_ = {};
     refresh();
 }
 

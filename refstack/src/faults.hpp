@@ -1,7 +1,7 @@
 // Fault switches: realistic regressions the suite must catch (issue: the suite proves it can fail).
 // They are shared by every refstack process through one file, `<data_dir>/faults`, one switch id
 // per line; the control API and `REFSTACK_FAULTS` (comma-separated, at start) write it, and
-// components re-read it when its modification time changes, so a switch takes effect at once.
+// components read it on every check, so a switch takes effect at once.
 #pragma once
 
 #include <filesystem>
@@ -28,7 +28,7 @@ public:
     FaultSwitches() = default;  // no file: everything off (unit tests)
     explicit FaultSwitches(std::filesystem::path file);
 
-    bool on(std::string_view id) const;   // cheap; re-reads the file when it changed
+    bool on(std::string_view id) const;   // reads the (tiny) file
     std::set<std::string> active() const;
     // Replaces the active set (writes the file durably). Throws std::invalid_argument naming an unknown id.
     void set_active(const std::set<std::string>& ids);
@@ -42,8 +42,6 @@ private:
     mutable std::mutex mutex_;
     mutable std::set<std::string, std::less<>> active_;
     mutable std::set<std::string, std::less<>> forced_;
-    mutable std::filesystem::file_time_type seen_{};
-    mutable bool seen_exists_ = false;
 };
 
 }  // namespace refstack
