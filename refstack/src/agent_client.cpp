@@ -189,21 +189,18 @@ ContainerMetrics HttpAgentClient::container_metrics(std::string_view id) {
 
 // --- /metrics/containers ---
 
-ContainersMetricsAnswer collect_container_metrics(AgentClient& agent) {
-    const auto unavailable = [] {
-        return ContainersMetricsAnswer{503, e2e::Json::object({{"message", "Container metrics are unavailable from Agent runtime"}})};
-    };
+e2e::Json container_metrics_body(AgentClient& agent) {
     std::vector<ContainerInfo> containers;
     try {
         containers = agent.list_containers();
-    } catch (const AgentError&) {
-        return unavailable();
+    } catch (const AgentError& error) {
+        return e2e::Json::object(
+            {{"containers", e2e::Json::array({e2e::Json::object({{"container_id", ""}, {"container_name", ""}, {"error", error.what()}})})},
+             {"failures", 1}});
     }
-    if (containers.empty()) return {200, e2e::Json::object({{"containers", e2e::Json::array()}})};
-
+    if (containers.empty()) return e2e::Json::object({{"containers", e2e::Json::array()}});
     std::vector<e2e::JsonValue> elements;
     int failures = 0;
-    bool not_implemented = false;
     for (const auto& container : containers) {
         auto result = agent.container_metrics(container.id);
         if (result.metrics) {
@@ -211,18 +208,25 @@ ContainersMetricsAnswer collect_container_metrics(AgentClient& agent) {
             continue;
         }
         ++failures;
-        if (result.error.find("metrics not implemented") != std::string::npos) not_implemented = true;
         elements.emplace_back(e2e::Json::object(
             {{"container_id", container.id}, {"container_name", container.name}, {"error", result.error}}));
     }
-    if (failures == static_cast<int>(containers.size())) {
-        if (not_implemented) {
-            return {501, e2e::Json::object({{"message",
-                                             "Container metrics are not implemented for the current runtime (e.g. Docker)"}})};
-        }
-        return unavailable();
+    return e2e::Json::object({{"containers", e2e::Json::array(elements)}, {"failures", failures}});
+}
+
+ContainersMetricsAnswer collect_container_metrics(AgentClient& agent) {
+    auto body = container_metrics_body(agent);
+    const auto elements = body.elements("containers");
+    const bool all_failed = !elements.empty() && std::all_of(elements.begin(), elements.end(),
+                                                             [](const e2e::Json& element) { return element.has("error"); });
+    if (!all_failed) return {200, std::move(body)};
+    const bool not_implemented = std::any_of(elements.begin(), elements.end(), [](const e2e::Json& element) {
+        return element.str("error").find("metrics not implemented") != std::string::npos;
+    });
+    if (not_implemented) {
+        return {501, e2e::Json::object({{"message", "Container metrics are not implemented for the current runtime (e.g. Docker)"}})};
     }
-    return {200, e2e::Json::object({{"containers", e2e::Json::array(elements)}, {"failures", failures}})};
+    return {503, e2e::Json::object({{"message", "Container metrics are unavailable from Agent runtime"}})};
 }
 
 }  // namespace refstack

@@ -117,4 +117,9 @@ struct ContainersMetricsAnswer {
 };
 ContainersMetricsAnswer collect_container_metrics(AgentClient& agent);
 
+// The raw collection for GatewayConfig::container_metrics (the gateway decides 200/501/503):
+// {"containers": []} when there are none, else {"containers": [...], "failures": n}; an
+// unreachable agent is one failed element whose error names the cause.
+e2e::Json container_metrics_body(AgentClient& agent);
+
 }  // namespace refstack

@@ -1,10 +1,10 @@
 #include "agent_service.hpp"
 
 #include <fmt/format.h>
-#include <malloc.h>
 
-#include <fstream>
-#include <sstream>
+#include <array>
+#include <chrono>
+#include <vector>
 
 #include "faults.hpp"
 
@@ -14,11 +14,8 @@ namespace {
 constexpr std::string_view kService = "esb.agent.v1.AgentService";
 constexpr std::array<std::string_view, 4> kMethods{"CreateContainer", "DestroyContainer", "ListContainers",
                                                    "GetContainerMetrics"};
-// Every status code go-grpc-prometheus pre-initialises for each method.
-constexpr std::array<std::string_view, 17> kCodes{
-    "OK",         "Canceled",          "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
-    "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
-    "Unimplemented", "Internal",      "Unavailable", "DataLoss", "Unauthenticated"};
+
+GrpcMethod grpc_method(std::string_view name) { return {std::string(kService), std::string(name)}; }
 
 std::string_view grpc_code(int status) {
     if (status < 300) return "OK";
@@ -42,29 +39,11 @@ struct AgentService::Call {
     int status = 200;
 };
 
-std::int64_t process_thread_count() {
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);) {
-        if (line.starts_with("Threads:")) {
-            std::istringstream value(line.substr(8));
-            std::int64_t threads = 0;
-            if (value >> threads) return threads;
-        }
-    }
-    return 1;
-}
-
-std::int64_t process_heap_bytes() {
-    const auto info = mallinfo2();
-    return static_cast<std::int64_t>(info.uordblks + info.hblkhd);
-}
-
 AgentService::AgentService(AgentServiceOptions options, const FaultSwitches& faults)
     : options_(std::move(options)), faults_(faults), registry_(InMemoryAgentOptions{.runtime = options_.runtime}) {
-    for (const auto method : kMethods) {
-        auto& stats = stats_[std::string(method)];
-        for (const auto code : kCodes) stats.handled[std::string(code)] = 0;
-    }
+    std::vector<GrpcMethod> methods;
+    for (const auto method : kMethods) methods.push_back(grpc_method(method));
+    register_agent_metrics(metrics_, methods);
 }
 
 Response AgentService::handle(const Request& request) {
@@ -77,14 +56,17 @@ Response AgentService::handle(const Request& request) {
         response = error(500, failure.what());
     }
     call.status = response.status;
-    if (!call.method.empty()) record(call, std::chrono::steady_clock::now() - started);
+    if (!call.method.empty()) {
+        record_grpc_call(metrics_, grpc_method(call.method), grpc_code(call.status),
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
     return response;
 }
 
 Response AgentService::dispatch(const Request& request, Call& call) {
     const std::string_view path = request.path;
     if (path == "/metrics" && request.method == "GET") {
-        return Response::text(200, metrics_text(), std::string(kMetricsContentType));
+        return Response::text(200, metrics_text(), std::string(kPrometheusContentType));
     }
     if (path == "/health" && request.method == "GET") return Response::json(200, R"({"status":"ok"})");
     if (path == "/containers" && request.method == "POST") {
@@ -129,56 +111,6 @@ Response AgentService::dispatch(const Request& request, Call& call) {
     return error(404, fmt::format("no route for {} {}", request.method, path));
 }
 
-void AgentService::record(const Call& call, std::chrono::duration<double> elapsed) {
-    std::lock_guard lock(mutex_);
-    auto& stats = stats_[call.method];
-    ++stats.started;
-    ++stats.handled[std::string(grpc_code(call.status))];
-    const double seconds = elapsed.count();
-    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-        if (seconds <= kBuckets[i]) ++stats.buckets[i];  // cumulative, as Prometheus exposes them
-    }
-    ++stats.count;
-    stats.sum += seconds;
-}
-
-std::string AgentService::metrics_text() const {
-    std::string out;
-    out += "# HELP go_goroutines Number of goroutines that currently exist.\n# TYPE go_goroutines gauge\n";
-    out += fmt::format("go_goroutines {}\n", process_thread_count());
-    out += "# HELP go_memstats_alloc_bytes Number of bytes allocated and still in use.\n"
-           "# TYPE go_memstats_alloc_bytes gauge\n";
-    out += fmt::format("go_memstats_alloc_bytes {}\n", process_heap_bytes());
-    if (faults_.on("metrics.agent_missing_grpc")) return out;
-
-    std::lock_guard lock(mutex_);
-    const auto labels = [](std::string_view method) {
-        return fmt::format(R"(grpc_method="{}",grpc_service="{}",grpc_type="unary")", method, kService);
-    };
-    out += "# HELP grpc_server_started_total Total number of RPCs started on the server.\n"
-           "# TYPE grpc_server_started_total counter\n";
-    for (const auto& [method, stats] : stats_) {
-        out += fmt::format("grpc_server_started_total{{{}}} {}\n", labels(method), stats.started);
-    }
-    out += "# HELP grpc_server_handled_total Total number of RPCs completed on the server, regardless of success or "
-           "failure.\n# TYPE grpc_server_handled_total counter\n";
-    for (const auto& [method, stats] : stats_) {
-        for (const auto& [code, count] : stats.handled) {
-            out += fmt::format("grpc_server_handled_total{{grpc_code=\"{}\",{}}} {}\n", code, labels(method), count);
-        }
-    }
-    out += "# HELP grpc_server_handling_seconds Histogram of response latency (seconds) of gRPC that had been "
-           "application-level handled by the server.\n# TYPE grpc_server_handling_seconds histogram\n";
-    for (const auto& [method, stats] : stats_) {
-        for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-            out += fmt::format("grpc_server_handling_seconds_bucket{{{},le=\"{}\"}} {}\n", labels(method), kBuckets[i],
-                               stats.buckets[i]);
-        }
-        out += fmt::format("grpc_server_handling_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels(method), stats.count);
-        out += fmt::format("grpc_server_handling_seconds_sum{{{}}} {}\n", labels(method), stats.sum);
-        out += fmt::format("grpc_server_handling_seconds_count{{{}}} {}\n", labels(method), stats.count);
-    }
-    return out;
-}
+std::string AgentService::metrics_text() const { return render_agent_metrics(metrics_, faults_); }
 
 }  // namespace refstack

@@ -202,9 +202,10 @@ int run_stack(const std::filesystem::path& env_file, std::filesystem::path data_
 
     std::vector<e2e::DotenvEntry> ready;
     for (const auto& [key, value] : refstack::ready_variables(config)) ready.push_back({key, value, 0});
-    refstack::write_file_durably(ready_file, e2e::format_dotenv(ready));
+    // Announce first: whoever waits for the ready file then also finds the line in the output.
     fmt::print("esb-refstack ready: gateway {} (ready file {})\n", config.get("GATEWAY_URL"), ready_file.string());
     std::fflush(stdout);
+    refstack::write_file_durably(ready_file, e2e::format_dotenv(ready));
 
     int signal = 0;
     sigwait(&signals, &signal);

@@ -107,7 +107,6 @@ TEST_CASE("agent metrics text has the go and grpc families with real counts", "[
     CHECK(sample(text, "grpc_server_handling_seconds_bucket{" + create + ",le=\"+Inf\"}") == 2);
     CHECK(sample(text, "grpc_server_handling_seconds_count{" + create + "}") == 2);
     CHECK(sample(text, "grpc_server_handling_seconds_count{" + destroy + "}") == 1);
-    CHECK(sample(text, "go_goroutines") == static_cast<double>(refstack::process_thread_count()));
 }
 
 TEST_CASE("agent metrics omit the grpc families under the agent_missing_grpc fault", "[refstack][agent]") {
@@ -155,6 +154,9 @@ TEST_CASE("http agent client reports an unreachable agent as a provisioning caus
     const auto answer = refstack::collect_container_metrics(client);
     CHECK(answer.status == 503);
     CHECK(answer.body.str("message") == "Container metrics are unavailable from Agent runtime");
+    const auto body = refstack::container_metrics_body(client);  // what the gateway's hook receives
+    CHECK(body.integer("failures") == 1);
+    CHECK_THAT(body.str("containers[0].error"), ContainsSubstring("agent unreachable"));
 }
 
 TEST_CASE("container metrics collection answers per the gateway contract", "[refstack][agent]") {
