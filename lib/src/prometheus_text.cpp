@@ -290,8 +290,13 @@ private:
     void sample() {
         Sample sample;
         sample.name = std::string(metric_name());
+        const std::size_t after_name = pos_;
         skip_blanks();
-        if (!at_end() && peek() == '{') labels(sample);
+        if (!at_end() && peek() == '{') {
+            labels(sample);
+        } else {
+            pos_ = after_name;
+        }
         if (at_end() || !is_blank(peek())) fail(at_end() ? "missing value" : "expected a blank before the value");
         skip_blanks();
         const auto value_text = token();

@@ -1,5 +1,7 @@
 #include "dynamodb_service.hpp"
 
+#include "faults.hpp"
+
 #include <boost/crc.hpp>
 #include <fmt/format.h>
 
@@ -479,6 +481,8 @@ std::optional<std::set<std::string>> read_projection(const Json& request, const 
 
 struct DynamoDbService::Impl {
     DynamoDbServiceConfig config;
+
+    bool fault(std::string_view id) const { return config.faults != nullptr && config.faults->on(id); }
     std::map<std::string, std::unique_ptr<StoredTable>> tables;  // fixed after construction
 
     StoredTable& table(const Json& request) {
@@ -553,7 +557,7 @@ struct DynamoDbService::Impl {
         {
             std::lock_guard lock(stored.mutex);
             if (const auto found = stored.items.find(canonical); found != stored.items.end()) old = found->second;
-            stored.store(canonical, item);
+            if (!fault("dynamodb.put_not_stored")) stored.store(canonical, item);  // the fault acknowledges and drops
         }
         return return_values == ReturnValues::all_old ? with_attributes(old) : Json::object();
     }
@@ -610,7 +614,7 @@ struct DynamoDbService::Impl {
             if (const auto found = stored.items.find(canonical); found != stored.items.end()) old = found->second;
             fresh = dynamodb::apply_update(update, old ? *old : key);  // upsert: a missing item starts as its key
             check_item_limits(fresh);
-            stored.store(canonical, fresh);
+            if (!fault("dynamodb.update_ignored")) stored.store(canonical, fresh);  // the fault acknowledges and drops
         }
         switch (return_values) {
             case ReturnValues::none: return Json::object();

@@ -17,12 +17,15 @@
 
 namespace refstack {
 
+class FaultSwitches;
+
 struct DynamoDbServiceConfig {
     std::filesystem::path data_dir;                     // items live in data_dir/<table>/<sha256 of key>.item.json
     std::vector<e2e::sigv4::Credentials> credentials;   // accepted key pairs (session tokens are not checked)
     std::vector<TableSpec> tables;                      // from resources.yml; no CreateTable
     std::string region;                                 // when set, the signature's scope must name it
     std::function<std::chrono::system_clock::time_point()> clock;  // signature clock-skew check; default: system clock
+    const FaultSwitches* faults = nullptr;  // dynamodb.put_not_stored, dynamodb.update_ignored; not owned
 };
 
 // Thread-safe: handle() may run on many server threads at once. Writes to one table are

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <deque>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -171,6 +172,7 @@ std::string with_prefix(std::string_view prefix, const std::string& text) {
 struct RequestScope {
     std::string trace;       // full canonical X-Amzn-Trace-Id
     std::string request_id;  // UUID4: x-amzn-RequestId, requestContext.requestId, aws_request_id
+    bool log_trace = true;   // false under the logs.gateway_missing_trace fault (read once per request)
 };
 
 struct BackgroundJob {
@@ -196,6 +198,7 @@ struct GatewayService::Impl {
 
     Impl(GatewayConfig cfg, Invoker& inv, LogSink& sink, const FaultSwitches& switches)
         : config(std::move(cfg)), invoker(inv), logs(sink), faults(switches), min_level(parse_level(config.log_level)) {
+        if (config.jwt_secret.empty()) throw std::invalid_argument("JWT_SECRET_KEY must not be empty: tokens would be forgeable");
         if (!config.clock) config.clock = [] { return Clock::now(); };
         if (!config.sleep) config.sleep = [](std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); };
         const auto count = std::max<std::size_t>(1, config.background_threads);
@@ -230,7 +233,7 @@ struct GatewayService::Impl {
             {"container_name", "esb-gateway"},
             {"job", "services"},
         };
-        if (!faults.on("logs.gateway_missing_trace")) record.emplace_back("trace_id", scope.trace);
+        if (scope.log_trace) record.emplace_back("trace_id", scope.trace);
         record.emplace_back("aws_request_id", scope.request_id);
         for (auto& member : extra) record.push_back(std::move(member));
         logs.emit(Json::object(record));
@@ -240,7 +243,8 @@ struct GatewayService::Impl {
 
     Response handle(const Request& request) {
         const auto started = std::chrono::steady_clock::now();
-        const RequestScope scope{trace_for_request(request.header("X-Amzn-Trace-Id"), config.clock()).header(), make_uuid4()};
+        const RequestScope scope{trace_for_request(request.header("X-Amzn-Trace-Id"), config.clock()).header(), make_uuid4(),
+                                 !faults.on("logs.gateway_missing_trace")};
         const auto path = percent_decode(request.path);
         Response response;
         try {
@@ -249,6 +253,8 @@ struct GatewayService::Impl {
             log(scope, Level::error, "gateway.main", fmt::format("Unhandled error on {} {}: {}", request.method, path, error.what()));
             response = json_answer(500, Json::object({{"message", "Internal Server Error"}, {"detail", error.what()}}));
         }
+        // A HEAD answer has no body (the access line still shows the status).
+        if (request.method == "HEAD") response.body.clear();
         if (!faults.on("trace.no_response_headers")) {
             response.with_header("X-Amzn-Trace-Id", scope.trace);
             response.with_header("x-amzn-RequestId", scope.request_id);

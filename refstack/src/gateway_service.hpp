@@ -45,6 +45,7 @@ struct GatewayConfig {
 // outlive the service.
 class GatewayService {
 public:
+    // Throws std::invalid_argument for an empty JWT secret.
     GatewayService(GatewayConfig config, Invoker& invoker, LogSink& logs, const FaultSwitches& faults);
     // Waits for running Event invocations; queued ones are dropped (and logged).
     ~GatewayService();

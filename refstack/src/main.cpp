@@ -147,11 +147,13 @@ int run_stack(const std::filesystem::path& env_file, std::filesystem::path data_
             .access_key = config.get("RUSTFS_ACCESS_KEY"),
             .secret_key = config.get("RUSTFS_SECRET_KEY"),
             .buckets = resources.buckets,
-            .max_object_size = static_cast<std::size_t>(e2e::parse_integer_setting("REFSTACK_MAX_OBJECT_SIZE", config.get("REFSTACK_MAX_OBJECT_SIZE")))});
+            .max_object_size = static_cast<std::size_t>(e2e::parse_integer_setting("REFSTACK_MAX_OBJECT_SIZE", config.get("REFSTACK_MAX_OBJECT_SIZE"))),
+            .faults = &faults});
         dynamodb = std::make_unique<refstack::DynamoDbService>(refstack::DynamoDbServiceConfig{
             .data_dir = config.data_dir / "dynamodb",
             .credentials = {{config.get("RUSTFS_ACCESS_KEY"), config.get("RUSTFS_SECRET_KEY"), ""}},
-            .tables = resources.tables});
+            .tables = resources.tables,
+            .faults = &faults});
         logs = std::make_unique<refstack::LogsService>();
     } catch (const std::exception& error) {
         fmt::print(stderr, "esb-refstack: {}\n", error.what());

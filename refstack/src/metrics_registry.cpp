@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -97,17 +98,23 @@ std::int64_t thread_count() {
     return 1;
 }
 
+double resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t size = 0;
+    std::uint64_t resident = 0;
+    if (!(statm >> size >> resident)) return 0;
+    return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+// Heap bytes in use from malloc's statistics; resident memory when they are unavailable (another
+// allocator, e.g. under AddressSanitizer, reports zeros).
 double heap_bytes_in_use() {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
     const struct mallinfo2 info = mallinfo2();
-    return static_cast<double>(info.uordblks + info.hblkhd);  // small-chunk heap + mmap'ed blocks
-#else
-    std::ifstream statm("/proc/self/statm");  // fallback: resident pages
-    std::uint64_t size = 0;
-    std::uint64_t resident = 0;
-    statm >> size >> resident;
-    return static_cast<double>(resident) * 4096.0;
+    const auto in_use = static_cast<double>(info.uordblks + info.hblkhd);  // small-chunk heap + mmap'ed blocks
+    if (in_use > 0) return in_use;
 #endif
+    return resident_bytes();
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "s3_service.hpp"
 
+#include "faults.hpp"
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
@@ -285,9 +287,11 @@ private:
         return xml_response(200, xml.finish());
     }
 
+    bool fault(std::string_view id) const { return options_.faults != nullptr && options_.faults->on(id); }
+
     Response get_bucket_lifecycle(const std::string& bucket) {
         const S3BucketInfo info = existing_bucket(bucket);
-        if (info.lifecycle_rules.empty())
+        if (info.lifecycle_rules.empty() || fault("s3.lifecycle_missing"))
             fail(404, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist", {{"BucketName", bucket}});
         e2e::XmlWriter xml;
         xml.open("LifecycleConfiguration", {{"xmlns", std::string(kS3Namespace)}});
@@ -423,6 +427,8 @@ private:
         }
         auto metadata = user_metadata();
         const std::string content_type = request_.header("Content-Type").value_or(std::string(kDefaultContentType));
+        // Fault: acknowledge the upload with the right ETag but keep nothing.
+        if (fault("s3.put_not_stored")) return Response{200, {{"ETag", s3_etag_of(request_.body)}}, {}};
         const auto info = store_.put_object(bucket, key, request_.body, content_type, std::move(metadata), now_);
         return Response{200, {{"ETag", info.etag}}, {}};
     }

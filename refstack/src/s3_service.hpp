@@ -19,6 +19,8 @@
 
 namespace refstack {
 
+class FaultSwitches;
+
 struct S3ServiceOptions {
     std::filesystem::path data_dir;  // the S3 root: buckets/ lives directly under it
     std::string access_key;
@@ -27,6 +29,7 @@ struct S3ServiceOptions {
     std::vector<BucketSpec> buckets;                     // created (with their lifecycle rules) when missing
     std::size_t max_object_size = 64u * 1024u * 1024u;  // bigger PutObject bodies get 400 EntityTooLarge
     std::function<std::chrono::system_clock::time_point()> clock;  // empty: the system clock
+    const FaultSwitches* faults = nullptr;  // s3.put_not_stored, s3.lifecycle_missing; not owned
 };
 
 class S3Service {

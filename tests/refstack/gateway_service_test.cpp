@@ -380,6 +380,22 @@ TEST_CASE("a route to a function missing from the registry is 404 naming the fun
     CHECK(gw.invoker.calls().empty());
 }
 
+TEST_CASE("HEAD goes to the catch-all and answers without a body", "[refstack][gateway]") {
+    GatewayStack gw;
+    const auto response = gw.send("HEAD", "/api/echo");
+    CHECK_THAT(response, Status(401));
+    CHECK(response.body.empty());
+    CHECK_THAT(gw.send("GET", "/health"), Status(200));  // the connection is still usable
+    CHECK(gw.records_with_message("HEAD /api/echo 401").size() == 1);
+}
+
+TEST_CASE("a gateway without a JWT secret refuses to start", "[refstack][gateway]") {
+    FakeInvoker invoker;
+    refstack::NullLogSink logs;
+    refstack::FaultSwitches faults;
+    CHECK_THROWS_AS(refstack::GatewayService(refstack::GatewayConfig{}, invoker, logs, faults), std::invalid_argument);
+}
+
 TEST_CASE("a method outside the catch-all is not allowed", "[refstack][gateway]") {
     GatewayStack gw;
     CHECK_THAT(gw.send("TRACE", "/api/echo"), Status(405));
