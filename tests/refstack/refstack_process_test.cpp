@@ -162,3 +162,24 @@ TEST_CASE("a malformed env file stops esb-refstack with one line naming it", "[r
     CHECK(usage_code == 2);
     CHECK_THAT(usage, ContainsSubstring("unknown or incomplete argument \"--bogus\""));
 }
+
+TEST_CASE("the restart faults break what a restart must keep or do", "[refstack][process][faults]") {
+    RefstackProcess stack(reference_stack());
+    e2e::HttpClient client;
+    const auto bearer = token(client, stack);
+    const auto faults_url = stack.env("REFSTACK_CONTROL_URL") + "/faults";
+    const auto restart_url = stack.env("REFSTACK_CONTROL_URL") + "/components/gateway/restart";
+
+    SECTION("restart.gateway_not_restarted acknowledges a restart that never happens") {
+        REQUIRE(client.send({"PUT", faults_url, control_auth(stack), R"({"active": ["restart.gateway_not_restarted"]})"}).status == 200);
+        const auto before = component(client, stack, "gateway");
+        CHECK(client.post(restart_url, "", control_auth(stack)).status == 200);
+        CHECK(component(client, stack, "gateway").str("started_at") == before.str("started_at"));
+    }
+    SECTION("restart.jwt_secret_rotates makes tokens issued before a restart invalid") {
+        REQUIRE(client.send({"PUT", faults_url, control_auth(stack), R"({"active": ["restart.jwt_secret_rotates"]})"}).status == 200);
+        REQUIRE(client.post(restart_url, "", control_auth(stack)).status == 200);
+        CHECK(echo(client, stack, bearer, "old-token").status == 401);
+        CHECK_THAT(echo(client, stack, token(client, stack), "new-token"), e2e::Status(200));
+    }
+}
