@@ -11,6 +11,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "e2e/utf8.hpp"
+
 namespace e2e {
 namespace {
 
@@ -166,8 +168,7 @@ bool is_shell_word(std::string_view text) {
 // At most max_body bytes, cut on a UTF-8 character boundary, with a note of what was cut.
 std::string trimmed_body(std::string_view body, std::size_t max_body) {
     if (body.size() <= max_body) return std::string(body);
-    std::size_t cut = max_body;
-    while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0u) == 0x80u) --cut;
+    const std::size_t cut = utf8_cut(body, max_body);
     return fmt::format("{}... [{} of {} bytes shown]", body.substr(0, cut), cut, body.size());
 }
 

@@ -397,6 +397,13 @@ void HttpClient::Impl::exchange(Connection& connection, BeastRequest& request, C
     new_parser();
 
     bool done = false;
+    // One response into the current parser; sets `done` when it is in or has failed.
+    const auto read_response = [&](auto& stream) {
+        http::async_read(stream, connection.buffer(), *outcome.parser, [&](const beast::error_code& read_error, std::size_t) {
+            outcome.error = read_error;
+            done = true;
+        });
+    };
     connection.visit([&](auto& stream) {
         http::async_write(stream, request, [&](const beast::error_code& write_error, std::size_t) {
             if (write_error) {
@@ -404,10 +411,7 @@ void HttpClient::Impl::exchange(Connection& connection, BeastRequest& request, C
                 done = true;
                 return;
             }
-            http::async_read(stream, connection.buffer(), *outcome.parser, [&](const beast::error_code& read_error, std::size_t) {
-                outcome.error = read_error;
-                done = true;
-            });
+            read_response(stream);
         });
     });
     if (!connection.run_until(deadline, done)) {
@@ -419,12 +423,7 @@ void HttpClient::Impl::exchange(Connection& connection, BeastRequest& request, C
     while (!outcome.error && outcome.parser->get().result_int() / 100 == 1 && outcome.parser->get().result_int() != 101) {
         new_parser();
         done = false;
-        connection.visit([&](auto& stream) {
-            http::async_read(stream, connection.buffer(), *outcome.parser, [&](const beast::error_code& read_error, std::size_t) {
-                outcome.error = read_error;
-                done = true;
-            });
-        });
+        connection.visit(read_response);
         if (!connection.run_until(deadline, done)) {
             outcome.timed_out = true;
             return;

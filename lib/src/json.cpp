@@ -14,6 +14,8 @@
 #include <ostream>
 #include <unordered_set>
 
+#include "e2e/utf8.hpp"
+
 namespace e2e {
 namespace {
 
@@ -74,14 +76,6 @@ std::string dump_value(const Value& value) {
 }
 
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
-
-// The longest prefix of at most max bytes that does not split a UTF-8 sequence.
-std::size_t utf8_cut(std::string_view text, std::size_t max) {
-    if (text.size() <= max) return text.size();
-    std::size_t cut = max;
-    while (cut > 0 && is_continuation(text[cut])) --cut;
-    return cut;
-}
 
 std::string trimmed(std::string_view text, std::size_t max) {
     const std::size_t cut = utf8_cut(text, max);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "e2e/exchange.hpp"
+#include "e2e/utf8.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -19,13 +20,10 @@ std::string show(const Json& value) {
     return fmt::format("{} ({})", value.excerpt(kActualExcerpt), value.type_name());
 }
 
-bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
-
 // At most max bytes without splitting a UTF-8 sequence; control bytes other than newline and tab
 // are escaped so a binary body cannot garble the report.
 std::string printable_body(std::string_view body, std::size_t max) {
-    std::size_t cut = std::min(body.size(), max);
-    while (cut > 0 && cut < body.size() && is_continuation(body[cut])) --cut;
+    const std::size_t cut = utf8_cut(body, max);
     std::string out;
     out.reserve(cut + 32);
     for (const char c : body.substr(0, cut)) {

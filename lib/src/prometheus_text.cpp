@@ -9,6 +9,9 @@
 #include <map>
 #include <set>
 
+#include "e2e/printable.hpp"
+#include "e2e/utf8.hpp"
+
 namespace e2e::prometheus {
 
 namespace {
@@ -20,38 +23,6 @@ bool is_name_start(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A'
 bool is_name_char(char c) noexcept { return is_name_start(c) || (c >= '0' && c <= '9'); }
 bool is_label_start(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_label_char(char c) noexcept { return is_label_start(c) || (c >= '0' && c <= '9'); }
-
-bool valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto byte = static_cast<unsigned char>(text[i]);
-        if (byte < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
-        std::uint32_t min = 0;
-        std::uint32_t code_point = 0;
-        if ((byte & 0xE0) == 0xC0) {
-            length = 2, min = 0x80, code_point = byte & 0x1Fu;
-        } else if ((byte & 0xF0) == 0xE0) {
-            length = 3, min = 0x800, code_point = byte & 0x0Fu;
-        } else if ((byte & 0xF8) == 0xF0) {
-            length = 4, min = 0x10000, code_point = byte & 0x07u;
-        } else {
-            return false;
-        }
-        if (i + length > text.size()) return false;
-        for (std::size_t k = 1; k < length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xC0) != 0x80) return false;
-            code_point = (code_point << 6) | (next & 0x3Fu);
-        }
-        if (code_point < min || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) return false;
-        i += length;
-    }
-    return true;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -103,15 +74,7 @@ std::optional<std::int64_t> parse_int64(std::string_view text) {
     return value;
 }
 
-std::string excerpt(std::string_view line) {
-    std::string out;
-    for (const char c : line.substr(0, kExcerpt)) {
-        const auto byte = static_cast<unsigned char>(c);
-        out += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
-    }
-    if (line.size() > kExcerpt) out += fmt::format("…({} more bytes)", line.size() - kExcerpt);
-    return out;
-}
+std::string excerpt(std::string_view line) { return printable_excerpt(line, kExcerpt); }
 
 class Parser {
 public:
@@ -223,7 +186,7 @@ private:
                 fail(fmt::format("invalid escape \\{} in HELP", excerpt(std::string_view(&e, 1))));
             }
         }
-        if (!valid_utf8(out)) fail("HELP is not valid UTF-8");
+        if (!is_valid_utf8(out)) fail("HELP is not valid UTF-8");
         return out;
     }
 
@@ -253,7 +216,7 @@ private:
                 fail(fmt::format("invalid escape \\{} in a label value", excerpt(std::string_view(&e, 1))));
             }
         }
-        if (!valid_utf8(out)) fail("label value is not valid UTF-8");
+        if (!is_valid_utf8(out)) fail("label value is not valid UTF-8");
         return out;
     }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "e2e/utf8.hpp"
+
 namespace e2e {
 namespace {
 
@@ -25,52 +27,6 @@ bool is_name(std::string_view name) {
 bool is_xml_char(std::uint32_t cp) {
     return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
            (cp >= 0x10000 && cp <= 0x10FFFF);
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-// Decodes one UTF-8 sequence at `pos`; returns its length, or 0 when malformed (overlong forms,
-// surrogates and values above U+10FFFF included).
-std::size_t decode_utf8(std::string_view text, std::size_t pos, std::uint32_t& cp) {
-    const auto lead = static_cast<unsigned char>(text[pos]);
-    std::size_t length = 0;
-    std::uint32_t minimum = 0;
-    if (lead < 0x80) {
-        cp = lead;
-        return 1;
-    } else if ((lead & 0xE0) == 0xC0) {
-        length = 2, cp = lead & 0x1Fu, minimum = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-        length = 3, cp = lead & 0x0Fu, minimum = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-        length = 4, cp = lead & 0x07u, minimum = 0x10000;
-    } else {
-        return 0;
-    }
-    if (pos + length > text.size()) return 0;
-    for (std::size_t i = 1; i < length; ++i) {
-        const auto next = static_cast<unsigned char>(text[pos + i]);
-        if ((next & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (next & 0x3Fu);
-    }
-    if (cp < minimum || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return length;
 }
 
 // Printable excerpt of the input around `offset`, for error messages.
@@ -130,11 +86,11 @@ private:
     // Every byte is well-formed UTF-8 and an XML Char, so later steps can work on bytes.
     void check_characters() const {
         for (std::size_t i = 0; i < in_.size();) {
-            std::uint32_t cp = 0;
-            const std::size_t length = decode_utf8(in_, i, cp);
-            if (length == 0) fail("malformed UTF-8", i);
-            if (!is_xml_char(cp)) fail(fmt::format("character U+{:04X} is not allowed in XML 1.0", cp), i);
-            i += length;
+            const auto decoded = decode_utf8(in_, i);
+            if (!decoded) fail("malformed UTF-8", i);
+            if (!is_xml_char(decoded->code_point))
+                fail(fmt::format("character U+{:04X} is not allowed in XML 1.0", decoded->code_point), i);
+            i += decoded->length;
         }
     }
 

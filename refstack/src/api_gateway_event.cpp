@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base64.hpp"
+#include "e2e/utf8.hpp"
 
 namespace refstack {
 namespace {
@@ -191,42 +192,6 @@ std::string percent_decode(std::string_view text, bool plus_as_space) {
     return out;
 }
 
-bool is_valid_utf8(std::string_view bytes) {
-    std::size_t i = 0;
-    while (i < bytes.size()) {
-        const auto c = static_cast<unsigned char>(bytes[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
-        unsigned int min_second = 0x80;
-        unsigned int max_second = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            length = 3;
-            if (c == 0xE0) min_second = 0xA0;  // overlong
-            if (c == 0xED) max_second = 0x9F;  // surrogates
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            length = 4;
-            if (c == 0xF0) min_second = 0x90;  // overlong
-            if (c == 0xF4) max_second = 0x8F;  // above U+10FFFF
-        } else {
-            return false;
-        }
-        if (i + length > bytes.size()) return false;
-        const auto second = static_cast<unsigned char>(bytes[i + 1]);
-        if (second < min_second || second > max_second) return false;
-        for (std::size_t k = 2; k < length; ++k) {
-            const auto next = static_cast<unsigned char>(bytes[i + k]);
-            if (next < 0x80 || next > 0xBF) return false;
-        }
-        i += length;
-    }
-    return true;
-}
-
 e2e::Json build_api_gateway_event(const ApiGatewayEventInput& input) {
     const Request& request = input.request;
     MultiMap headers;
@@ -263,7 +228,7 @@ e2e::Json build_api_gateway_event(const ApiGatewayEventInput& input) {
     bool base64 = false;
     if (!request.body.empty()) {
         const auto encoding = request.header("content-encoding");
-        base64 = (encoding && lower(*encoding).find("gzip") != std::string::npos) || !is_valid_utf8(request.body);
+        base64 = (encoding && lower(*encoding).find("gzip") != std::string::npos) || !e2e::is_valid_utf8(request.body);
         event.emplace_back("body", base64 ? base64_encode(request.body) : request.body);
     }
     event.emplace_back("isBase64Encoded", base64);

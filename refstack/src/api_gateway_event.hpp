@@ -15,9 +15,6 @@ namespace refstack {
 // asked (query strings). The result may hold any bytes.
 std::string percent_decode(std::string_view text, bool plus_as_space = false);
 
-// Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF), as Python decodes it.
-bool is_valid_utf8(std::string_view bytes);
-
 struct ApiGatewayEventInput {
     const Request& request;
     std::string_view resource;    // the matched route pattern, e.g. /api/echo

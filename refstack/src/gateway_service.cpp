@@ -16,6 +16,7 @@
 
 #include "api_gateway_event.hpp"
 #include "jwt.hpp"
+#include "random_id.hpp"
 #include "trace_context.hpp"
 
 namespace refstack {

@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "e2e/utf8.hpp"
+
 namespace refstack {
 
 namespace {
@@ -135,30 +137,10 @@ void append_json_string(std::string& out, std::string_view text) {
             ++i;
             continue;
         }
-        // Validate one multi-byte sequence (no overlongs, no surrogates, at most U+10FFFF).
-        std::size_t length = 0;
-        std::uint32_t min = 0;
-        std::uint32_t code_point = 0;
-        if ((byte & 0xE0) == 0xC0) {
-            length = 2, min = 0x80, code_point = byte & 0x1Fu;
-        } else if ((byte & 0xF0) == 0xE0) {
-            length = 3, min = 0x800, code_point = byte & 0x0Fu;
-        } else if ((byte & 0xF8) == 0xF0) {
-            length = 4, min = 0x10000, code_point = byte & 0x07u;
-        }
-        bool valid = length != 0 && i + length <= text.size();
-        for (std::size_t k = 1; valid && k < length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xC0) != 0x80) {
-                valid = false;
-            } else {
-                code_point = (code_point << 6) | (next & 0x3Fu);
-            }
-        }
-        valid = valid && code_point >= min && code_point <= 0x10FFFF && !(code_point >= 0xD800 && code_point <= 0xDFFF);
-        if (valid) {
-            out.append(text.substr(i, length));
-            i += length;
+        // A well-formed sequence is copied; a byte that starts none becomes U+FFFD.
+        if (const auto decoded = e2e::decode_utf8(text, i)) {
+            out.append(text.substr(i, decoded->length));
+            i += decoded->length;
         } else {
             out += "\xEF\xBF\xBD";
             ++i;

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <optional>
 
+#include "e2e/printable.hpp"
+
 namespace refstack {
 
 namespace {
@@ -69,15 +71,7 @@ std::vector<std::string> list_param(const std::vector<std::pair<std::string, std
 }
 
 // Printable, trimmed text for error messages.
-std::string shown(std::string_view text) {
-    std::string out;
-    for (const char c : text.substr(0, kShownBytes)) {
-        const auto byte = static_cast<unsigned char>(c);
-        out += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
-    }
-    if (text.size() > kShownBytes) out += fmt::format("…({} more bytes)", text.size() - kShownBytes);
-    return out;
-}
+std::string shown(std::string_view text) { return e2e::printable_excerpt(text, kShownBytes); }
 
 Response bad_request(std::string message) { return Response::text(400, std::move(message) + "\n"); }
 

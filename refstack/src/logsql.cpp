@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <optional>
 
+#include "e2e/printable.hpp"
+#include "e2e/utf8.hpp"
+#include "e2e/victorialogs.hpp"
+
 namespace refstack {
 
 namespace {
@@ -35,38 +39,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 // Printable excerpt of the query for error messages: control bytes escaped, long queries cut.
-std::string excerpt(std::string_view text) {
-    std::string out;
-    const std::size_t n = std::min(text.size(), kExcerptBytes);
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto byte = static_cast<unsigned char>(text[i]);
-        if (byte < 0x20 || byte == 0x7f) {
-            out += fmt::format("\\x{:02x}", byte);
-        } else {
-            out += static_cast<char>(byte);
-        }
-    }
-    if (text.size() > n) out += fmt::format("…({} more bytes)", text.size() - n);
-    return out;
-}
-
-void append_utf8(std::string& out, std::uint32_t code_point) {
-    if (code_point < 0x80) {
-        out += static_cast<char>(code_point);
-    } else if (code_point < 0x800) {
-        out += static_cast<char>(0xC0 | (code_point >> 6));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else if (code_point < 0x10000) {
-        out += static_cast<char>(0xE0 | (code_point >> 12));
-        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (code_point >> 18));
-        out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    }
-}
+std::string excerpt(std::string_view text) { return e2e::printable_excerpt(text, kExcerptBytes); }
 
 std::optional<std::uint32_t> hex_value(std::string_view digits) {
     std::uint32_t value = 0;
@@ -213,7 +186,7 @@ private:
                     if (*value > 0x10FFFF || (*value >= 0xD800 && *value <= 0xDFFF)) {
                         fail("the escape is not a Unicode scalar value", escape_at);
                     }
-                    append_utf8(term.text, *value);
+                    e2e::append_utf8(term.text, *value);
                     pos_ += digits;
                     break;
                 }
@@ -301,26 +274,6 @@ private:
     std::size_t pos_ = 0;
 };
 
-std::string quote_phrase(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-                } else {
-                    out += c;
-                }
-        }
-    }
-    return out + "\"";
-}
-
 }  // namespace
 
 bool is_word_byte(unsigned char byte) noexcept {
@@ -369,9 +322,9 @@ std::string LogsQuery::str() const {
         const bool plain_field = !clause.field.empty() && std::none_of(clause.field.begin(), clause.field.end(), ends_word) &&
                                  !iequals(clause.field, "AND") && !iequals(clause.field, "OR") && !iequals(clause.field, "NOT") &&
                                  clause.field.front() != '-' && clause.field.front() != '!';
-        out += plain_field ? clause.field : quote_phrase(clause.field);
+        out += plain_field ? clause.field : e2e::logsql_quote(clause.field);
         out += ':';
-        out += clause.any_value ? std::string("*") : quote_phrase(clause.phrase);
+        out += clause.any_value ? std::string("*") : e2e::logsql_quote(clause.phrase);
     }
     return out;
 }

@@ -60,7 +60,8 @@ public:
     const std::vector<Clause>& clauses() const noexcept { return clauses_; }
     bool match_all() const noexcept { return clauses_.empty(); }
 
-    // Canonical text: `field:"phrase" AND ...` with quotes and backslashes escaped, or `*`.
+    // Canonical text: `field:"phrase" AND ...` quoted as e2e::logsql_quote quotes (so it parses back
+    // to the same clauses), or `*`.
     std::string str() const;
 
 private:

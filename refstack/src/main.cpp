@@ -177,7 +177,7 @@ int run_stack(const std::filesystem::path& env_file, std::filesystem::path data_
             [&](const std::string& component) {
                 // Fault: a restarted gateway signs with a new secret, so earlier tokens stop working.
                 if (component == "gateway" && faults.on("restart.jwt_secret_rotates")) {
-                    config.values["JWT_SECRET_KEY"] = refstack::random_hex(32);
+                    config.values["JWT_SECRET_KEY"] = refstack::secure_random_hex(32);
                     write_runtime_config(config, runtime_config);
                 }
             },

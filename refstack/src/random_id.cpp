@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <array>
 #include <cstdint>
 #include <random>
 
@@ -12,17 +11,20 @@ namespace {
 std::mt19937_64& generator() {
     thread_local std::mt19937_64 engine([] {
         std::random_device device;
-        return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+        std::seed_seq seed{device(), device(), device(), device()};
+        return std::mt19937_64(seed);
     }());
     return engine;
 }
 
-std::string hex_digits(std::size_t digits) {
+}  // namespace
+
+std::string random_hex_digits(std::size_t count) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(digits);
+    out.reserve(count);
     std::uint64_t bits = 0;
-    for (std::size_t i = 0; i < digits; ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         if (i % 16 == 0) bits = generator()();
         out += kHex[bits & 0xF];
         bits >>= 4;
@@ -30,16 +32,14 @@ std::string hex_digits(std::size_t digits) {
     return out;
 }
 
-}  // namespace
-
-std::string make_container_id() { return hex_digits(32); }
-
-std::string make_invocation_id() {
-    std::string hex = hex_digits(32);
-    hex[12] = '4';                                       // version 4
-    hex[16] = "89ab"[static_cast<unsigned char>(hex[16]) % 4];  // RFC 4122 variant
-    return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4),
-                       hex.substr(20));
+std::string make_uuid4() {
+    auto& engine = generator();
+    const std::uint64_t high = (engine() & ~0xF000ULL) | 0x4000ULL;                          // version 4
+    const std::uint64_t low = (engine() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", high >> 32, (high >> 16) & 0xFFFF, high & 0xFFFF,
+                       low >> 48, low & 0xFFFFFFFFFFFFULL);
 }
+
+std::string make_container_id() { return random_hex_digits(32); }
 
 }  // namespace refstack

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "e2e/sigv4.hpp"
+#include "e2e/utf8.hpp"
 #include "e2e/xml.hpp"
 #include "s3_auth.hpp"
 #include "s3_protocol.hpp"
@@ -54,31 +55,6 @@ std::optional<std::string> param(const Params& params, std::string_view name) {
     for (const auto& [key, value] : params)
         if (key == name) return value;
     return std::nullopt;
-}
-
-bool is_valid_utf8(std::string_view text) {
-    for (std::size_t i = 0; i < text.size();) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = 0;
-        std::uint32_t cp = 0, minimum = 0;
-        if (lead < 0x80) {
-            ++i;
-            continue;
-        }
-        if ((lead & 0xE0) == 0xC0) length = 2, cp = lead & 0x1Fu, minimum = 0x80;
-        else if ((lead & 0xF0) == 0xE0) length = 3, cp = lead & 0x0Fu, minimum = 0x800;
-        else if ((lead & 0xF8) == 0xF0) length = 4, cp = lead & 0x07u, minimum = 0x10000;
-        else return false;
-        if (i + length > text.size()) return false;
-        for (std::size_t j = 1; j < length; ++j) {
-            const auto next = static_cast<unsigned char>(text[i + j]);
-            if ((next & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (next & 0x3Fu);
-        }
-        if (cp < minimum || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += length;
-    }
-    return true;
 }
 
 std::optional<std::string> decode_base64(std::string_view text) {
@@ -134,7 +110,7 @@ void check_key(const std::string& key) {
     if (key.find('\0') != std::string::npos)
         fail(400, "InvalidArgument", fmt::format("Object key '{}' contains a NUL byte", printable(key)),
              {{"ArgumentName", "key"}});
-    if (!is_valid_utf8(key))
+    if (!e2e::is_valid_utf8(key))
         fail(400, "InvalidArgument", fmt::format("Object key '{}' is not valid UTF-8", printable(key)), {{"ArgumentName", "key"}});
     std::string_view rest = key;
     while (true) {
@@ -399,7 +375,7 @@ private:
                 const auto u = static_cast<unsigned char>(c);
                 return (u < 0x20 && c != '\t') || u == 0x7F;
             });
-            if (!clean || !is_valid_utf8(value))
+            if (!clean || !e2e::is_valid_utf8(value))
                 fail(400, "InvalidArgument", fmt::format("Header '{}' has a value that is not printable UTF-8", printable(name)),
                      {{"ArgumentName", printable(name)}});
             total += lower.size() - 11 + value.size();

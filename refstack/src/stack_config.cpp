@@ -55,7 +55,7 @@ constexpr GeneratedSecret kGenerated[] = {
 
 }  // namespace
 
-std::string random_hex(std::size_t bytes) {
+std::string secure_random_hex(std::size_t bytes) {
     std::string raw(bytes, '\0');
     if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
         throw std::runtime_error("OpenSSL RAND_bytes failed");
@@ -144,7 +144,7 @@ StackConfig load_stack_config(const std::filesystem::path& env_file, const std::
             value = it->second;
             continue;
         }
-        value = secret.random_bytes == 0 ? std::string(secret.fixed) : random_hex(secret.random_bytes);
+        value = secret.random_bytes == 0 ? std::string(secret.fixed) : secure_random_hex(secret.random_bytes);
         stored[secret.name] = value;
         changed = true;
     }

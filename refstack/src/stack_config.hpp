@@ -41,8 +41,9 @@ StackConfig load_stack_config(const std::filesystem::path& env_file, const std::
 // timing knobs, control URL and token.
 std::map<std::string, std::string> ready_variables(const StackConfig& config);
 
-// A fresh random hex string of `bytes` random bytes (OpenSSL RAND_bytes).
-std::string random_hex(std::size_t bytes);
+// A fresh secret: `bytes` bytes from OpenSSL's CSPRNG (RAND_bytes) as lower-case hex. For credentials;
+// ids use random_id.hpp.
+std::string secure_random_hex(std::size_t bytes);
 
 // Binds 127.0.0.1:0, reads the port the kernel chose and closes the socket.
 std::uint16_t pick_free_port();

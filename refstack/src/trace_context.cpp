@@ -1,14 +1,10 @@
 #include "trace_context.hpp"
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
-
-#include <array>
-#include <stdexcept>
-#include <vector>
 
 #include "base64.hpp"
 #include "e2e/json.hpp"
+#include "random_id.hpp"
 
 namespace refstack {
 namespace {
@@ -18,21 +14,6 @@ std::string_view trim(std::string_view text) {
     const auto begin = text.find_first_not_of(kSpace);
     if (begin == std::string_view::npos) return {};
     return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
-}
-
-void random_bytes(unsigned char* out, std::size_t count) {
-    if (RAND_bytes(out, static_cast<int>(count)) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
-}
-
-// `count` random lower-case hex digits.
-std::string random_hex_digits(std::size_t count) {
-    std::vector<unsigned char> bytes((count + 1) / 2);
-    random_bytes(bytes.data(), bytes.size());
-    std::string out;
-    out.reserve(count + 1);
-    for (const unsigned char byte : bytes) out += fmt::format("{:02x}", byte);
-    out.resize(count);
-    return out;
 }
 
 }  // namespace
@@ -99,20 +80,6 @@ std::optional<std::string> trace_from_client_context(std::string_view client_con
         if (const auto value = custom->find(key); value && value->is_string() && !value->str().empty()) return value->str();
     }
     return std::nullopt;
-}
-
-std::string make_uuid4() {
-    std::array<unsigned char, 16> bytes{};
-    random_bytes(bytes.data(), bytes.size());
-    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0Fu) | 0x40u);  // version 4
-    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3Fu) | 0x80u);  // RFC 4122 variant
-    std::string out;
-    out.reserve(36);
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += fmt::format("{:02x}", bytes[i]);
-    }
-    return out;
 }
 
 }  // namespace refstack

@@ -1,5 +1,5 @@
 // X-Ray trace headers as the gateway handles them (contract section 3), the X-Amz-Client-Context
-// that carries the trace into a worker, and request ids (UUID4).
+// that carries the trace into a worker.
 #pragma once
 
 #include <chrono>
@@ -36,8 +36,5 @@ std::string client_context_for_trace(std::string_view trace_header);
 // The trace a worker restores from X-Amz-Client-Context: custom.trace_id, else
 // custom._X_AMZN_TRACE_ID; nullopt when the context is not base64 JSON or carries neither string.
 std::optional<std::string> trace_from_client_context(std::string_view client_context);
-
-// Random (version 4) UUID, lower case 8-4-4-4-12.
-std::string make_uuid4();
 
 }  // namespace refstack

@@ -375,7 +375,7 @@ void Worker::loop() {
 void Worker::execute(Job& job) {
     busy_ = true;
     WorkerResult result;
-    result.request_id = make_invocation_id();
+    result.request_id = make_uuid4();
     bool crashed = false;
     const auto error_document = [&](std::string_view message, std::string_view type) {
         result.kind = WorkerResult::Kind::function_error;

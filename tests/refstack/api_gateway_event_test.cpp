@@ -110,17 +110,6 @@ TEST_CASE("a body that is not UTF-8 is sent base64 encoded and UTF-8 text is sen
     CHECK_THAT(event_of(post("caf\xc3\xa9 \xf0\x9f\x98\x80")), Field("isBase64Encoded", false) && Field("body", "caf\xc3\xa9 \xf0\x9f\x98\x80"));
 }
 
-TEST_CASE("utf-8 validation refuses overlong forms surrogates and truncation", "[refstack][event]") {
-    CHECK(refstack::is_valid_utf8("ascii"));
-    CHECK(refstack::is_valid_utf8("\xf4\x8f\xbf\xbf"));
-    CHECK_FALSE(refstack::is_valid_utf8("\xc0\xaf"));
-    CHECK_FALSE(refstack::is_valid_utf8("\xe0\x80\xaf"));
-    CHECK_FALSE(refstack::is_valid_utf8("\xed\xa0\x80"));
-    CHECK_FALSE(refstack::is_valid_utf8("\xf4\x90\x80\x80"));
-    CHECK_FALSE(refstack::is_valid_utf8("\xe2\x82"));
-    CHECK_FALSE(refstack::is_valid_utf8("\x80"));
-}
-
 TEST_CASE("percent decoding decodes escapes and keeps bad ones", "[refstack][event]") {
     CHECK(refstack::percent_decode("arn%3Aaws%3Alambda") == "arn:aws:lambda");
     CHECK(refstack::percent_decode("a+b%2") == "a+b%2");

@@ -13,6 +13,7 @@
 #include "fake_function_context.hpp"
 #include "function_runtime.hpp"
 #include "functions/common.hpp"
+#include "random_id.hpp"
 
 using Catch::Matchers::ContainsSubstring;
 using Catch::Matchers::Matches;
@@ -66,7 +67,7 @@ Json gateway_event(const Json& body, std::string_view user = "e2e-user") {
                                                            {"stage", "prod"}})}});
 }
 
-std::string unique(std::string_view prefix) { return std::string(prefix) + fn::random_hex(12); }
+std::string unique(std::string_view prefix) { return std::string(prefix) + refstack::random_hex_digits(12); }
 
 // lambda-echo's answer to {"message": m}, as the invoke API would return it.
 ChildInvocation echo_child(std::string_view message) {
@@ -153,9 +154,9 @@ TEST_CASE("timestamps and identifiers have the formats the functions print", "[f
     CHECK(fn::python_utc_iso_micros(at) == "2024-05-01T12:00:00.123456");
     CHECK(fn::epoch_millis(at) == 1714564800123LL);
     CHECK(fn::epoch_seconds(at) == 1714564800LL);
-    CHECK_THAT(fn::uuid4(), Matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
-    CHECK(fn::uuid4() != fn::uuid4());
-    CHECK_THAT(fn::random_hex(8), Matches("[0-9a-f]{8}"));
+    CHECK_THAT(refstack::make_uuid4(), Matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+    CHECK(refstack::make_uuid4() != refstack::make_uuid4());
+    CHECK_THAT(refstack::random_hex_digits(8), Matches("[0-9a-f]{8}"));
 }
 
 TEST_CASE("python and java value conversions follow their languages", "[functions]") {
@@ -656,7 +657,7 @@ TEST_CASE("lambda-dynamo delete removes the item", "[functions]") {
 
 TEST_CASE("lambda-dynamo get of a missing item answers found false with a null item", "[functions]") {
     FakeFunctionContext context("lambda-dynamo");
-    const auto answer = call("lambda-dynamo", Json::object({{"action", "get"}, {"id", fn::uuid4()}}), context);
+    const auto answer = call("lambda-dynamo", Json::object({{"action", "get"}, {"id", refstack::make_uuid4()}}), context);
     CHECK(answer.status == 200);
     CHECK(answer.body == Json::parse(R"({"success": true, "item": null, "found": false})"));
 }
@@ -1080,7 +1081,7 @@ TEST_CASE("lambda-image test_cloudwatch sends the marker and prints it", "[funct
     for (const bool java : {false, true}) {
         FakeFunctionContext context("lambda-image");
         if (java) context.environment["E2E_IMAGE_EXPECTED_LOGGER"] = "cloudwatch.logs.java";
-        const std::string marker = "image-cloudwatch-" + fn::random_hex(32);
+        const std::string marker = "image-cloudwatch-" + refstack::random_hex_digits(32);
         const Json result = run("lambda-image", gateway_event(Json::object({{"action", "test_cloudwatch"}, {"marker", marker}})), context);
         CHECK(result.boolean("success"));
         REQUIRE(context.cloudwatch.size() == 1);

@@ -10,6 +10,7 @@
 
 #include "base64.hpp"
 #include "e2e/json.hpp"
+#include "random_id.hpp"
 
 using refstack::parse_trace_header;
 

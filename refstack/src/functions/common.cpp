@@ -1,11 +1,11 @@
 #include "functions/common.hpp"
 
 #include <ctime>
-#include <random>
 
 #include <fmt/format.h>
 
 #include "base64.hpp"
+#include "e2e/utf8.hpp"
 #include "faults.hpp"
 
 namespace refstack::functions {
@@ -54,15 +54,6 @@ long long subsecond(std::chrono::system_clock::time_point at) {
     const auto since_epoch = std::chrono::duration_cast<Unit>(at.time_since_epoch());
     const auto whole = std::chrono::duration_cast<Unit>(std::chrono::seconds(1)).count();
     return ((since_epoch.count() % whole) + whole) % whole;
-}
-
-std::mt19937_64& random_engine() {
-    thread_local std::mt19937_64 engine{[] {
-        std::random_device device;
-        std::seed_seq seed{device(), device(), device(), device()};
-        return std::mt19937_64(seed);
-    }()};
-    return engine;
 }
 
 }  // namespace
@@ -216,23 +207,6 @@ std::int64_t epoch_seconds(std::chrono::system_clock::time_point at) {
     return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
 }
 
-std::string uuid4() {
-    auto& engine = random_engine();
-    const std::uint64_t high = (engine() & ~0xF000ULL) | 0x4000ULL;                          // version 4
-    const std::uint64_t low = (engine() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
-    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", high >> 32, (high >> 16) & 0xFFFF, high & 0xFFFF,
-                       low >> 48, low & 0xFFFFFFFFFFFFULL);
-}
-
-std::string random_hex(std::size_t n) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    auto& engine = random_engine();
-    std::string text;
-    text.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) text += kDigits[engine() % 16];
-    return text;
-}
-
 AwsCallError::AwsCallError(const e2e::AwsError& error)
     : std::runtime_error(fmt::format("An error occurred ({}) when calling the {} operation: {}",
                                      error.code.empty() ? std::to_string(error.http_status) : error.code,
@@ -254,37 +228,9 @@ ChildInvocation invoke_function(FunctionContext& context, std::string_view targe
 }
 
 const std::string& require_utf8(const std::string& bytes) {
-    std::size_t i = 0;
-    while (i < bytes.size()) {
-        const auto lead = static_cast<unsigned char>(bytes[i]);
-        std::size_t length = 0;
-        unsigned min_second = 0x80;
-        unsigned max_second = 0xBF;
-        if (lead < 0x80) {
-            length = 1;
-        } else if (lead >= 0xC2 && lead <= 0xDF) {
-            length = 2;
-        } else if (lead >= 0xE0 && lead <= 0xEF) {
-            length = 3;
-            if (lead == 0xE0) min_second = 0xA0;
-            if (lead == 0xED) max_second = 0x9F;  // no surrogates
-        } else if (lead >= 0xF0 && lead <= 0xF4) {
-            length = 4;
-            if (lead == 0xF0) min_second = 0x90;
-            if (lead == 0xF4) max_second = 0x8F;
-        }
-        bool valid = length != 0 && i + length <= bytes.size();
-        for (std::size_t k = 1; valid && k < length; ++k) {
-            const auto next = static_cast<unsigned char>(bytes[i + k]);
-            const unsigned low = k == 1 ? min_second : 0x80;
-            const unsigned high = k == 1 ? max_second : 0xBF;
-            valid = next >= low && next <= high;
-        }
-        if (!valid) {
-            throw std::runtime_error(
-                fmt::format("'utf-8' codec can't decode byte 0x{:02x} in position {}: invalid utf-8", lead, i));
-        }
-        i += length;
+    if (const std::size_t bad = e2e::valid_utf8_prefix(bytes); bad != bytes.size()) {
+        throw std::runtime_error(fmt::format("'utf-8' codec can't decode byte 0x{:02x} in position {}: invalid utf-8",
+                                             static_cast<unsigned char>(bytes[bad]), bad));
     }
     return bytes;
 }

@@ -77,11 +77,6 @@ std::string python_utc_iso_micros(std::chrono::system_clock::time_point at);
 std::int64_t epoch_millis(std::chrono::system_clock::time_point at);
 std::int64_t epoch_seconds(std::chrono::system_clock::time_point at);
 
-// A random UUID version 4, `8-4-4-4-12` lower-case hex.
-std::string uuid4();
-// `n` random lower-case hex digits.
-std::string random_hex(std::size_t n);
-
 // An AWS call that answered with an error, worded as botocore does:
 // "An error occurred (NoSuchKey) when calling the GetObject operation: <message>".
 class AwsCallError : public std::runtime_error {

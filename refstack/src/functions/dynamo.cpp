@@ -6,6 +6,7 @@
 #include "faults.hpp"
 #include "functions/common.hpp"
 #include "functions/handlers.hpp"
+#include "random_id.hpp"
 
 namespace refstack::functions {
 
@@ -42,7 +43,7 @@ std::string dynamo(std::string_view payload, FunctionContext& context) {
     try {
         auto& client = context.dynamodb();
         if (action == "put_get") {
-            const std::string item_id = uuid4();
+            const std::string item_id = make_uuid4();
             put_message(client, item_id, python_text(body, "message", kDefaultMessage));
             const auto got = require_ok(client.get_item(kTable, key_of(item_id)));
             return api_response({{"success", true},
@@ -58,7 +59,7 @@ std::string dynamo(std::string_view payload, FunctionContext& context) {
                                  {"found", got.item.has_value()}});
         }
         if (action == "put") {
-            const std::string item_id = id ? python_str(*id) : uuid4();
+            const std::string item_id = id ? python_str(*id) : make_uuid4();
             put_message(client, item_id, python_text(body, "message", kDefaultMessage));
             return api_response({{"success", true}, {"item_id", item_id}});
         }

@@ -7,6 +7,7 @@
 #include "faults.hpp"
 #include "functions/common.hpp"
 #include "functions/handlers.hpp"
+#include "random_id.hpp"
 
 namespace refstack::functions {
 
@@ -57,7 +58,7 @@ public:
 
     Json s3_roundtrip() const {
         const std::string bucket = text("bucket", "e2e-test-bucket");
-        const std::string key = text("key", "image-" + random_hex(8) + ".txt");
+        const std::string key = text("key", "image-" + random_hex_digits(8) + ".txt");
         std::string content;
         if (java_) {
             content = java_text(payload_, "content", "from-image-s3");
@@ -74,7 +75,7 @@ public:
 
     Json test_cloudwatch() const {
         const std::string marker =
-            text("marker", "image-cloudwatch-" + (java_ ? uuid4() : random_hex(32)));
+            text("marker", "image-cloudwatch-" + (java_ ? make_uuid4() : random_hex_digits(32)));
         const auto now = std::chrono::system_clock::now();
         const std::string group = "/lambda/image-function";
         const std::string stream = "image-stream-" + std::to_string(epoch_millis(now));
