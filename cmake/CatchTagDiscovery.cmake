@@ -1,5 +1,5 @@
 # e2e_catch_discover_tests(<target> [TEST_PREFIX <p>] [TIMEOUT <s>] [EXTRA_ARGS ...] [LABELS ...]
-#                          [FIXTURES_REQUIRED ...] [ENVIRONMENT ...])
+#                          [FIXTURES_REQUIRED ...] [ENVIRONMENT ...] [RESOURCE_LOCK ...])
 #
 # Registers every Catch2 test case of <target> as its own ctest test whose LABELS are the test
 # case's tags (so `ctest -L smoke` or `ctest -L STD-018` select by tag) plus the target name.
@@ -9,7 +9,7 @@
 set(_E2E_CATCH_DISCOVERY_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/CatchTagDiscoveryImpl.cmake")
 
 function(e2e_catch_discover_tests target)
-  cmake_parse_arguments(ARG "" "TEST_PREFIX;TIMEOUT" "EXTRA_ARGS;LABELS;FIXTURES_REQUIRED;ENVIRONMENT" ${ARGN})
+  cmake_parse_arguments(ARG "" "TEST_PREFIX;TIMEOUT" "EXTRA_ARGS;LABELS;FIXTURES_REQUIRED;ENVIRONMENT;RESOURCE_LOCK" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
@@ -23,6 +23,7 @@ set(E2E_DISCOVER_EXTRA_ARGS \"${ARG_EXTRA_ARGS}\")
 set(E2E_DISCOVER_LABELS \"${ARG_LABELS}\")
 set(E2E_DISCOVER_FIXTURES \"${ARG_FIXTURES_REQUIRED}\")
 set(E2E_DISCOVER_ENVIRONMENT \"${ARG_ENVIRONMENT}\")
+set(E2E_DISCOVER_RESOURCE_LOCK \"${ARG_RESOURCE_LOCK}\")
 set(E2E_DISCOVER_WORKDIR \"${CMAKE_CURRENT_BINARY_DIR}\")
 include(\"${_E2E_CATCH_DISCOVERY_SCRIPT}\")
 ")
