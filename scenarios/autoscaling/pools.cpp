@@ -81,9 +81,11 @@ void require_echo(const e2e::HttpResponse& res, const std::string& message) {
     CHECK_THAT(e2e::Json::parse(res.body), e2e::Field("message", "Echo: " + message));
 }
 
-void require_scaling(const e2e::HttpResponse& res) {
+// The scaling function answers {"message": "scaling-test", "slept_ms": <sleep_ms>} (contract 2.11);
+// slept_ms is checked too, so a function that skips its work cannot pass.
+void require_scaling(const e2e::HttpResponse& res, std::int64_t sleep_ms) {
     REQUIRE_THAT(res, e2e::Status(200));
-    CHECK_THAT(e2e::Json::parse(res.body), e2e::Field("message", "scaling-test"));
+    CHECK_THAT(e2e::Json::parse(res.body), e2e::Field("message", "scaling-test") && e2e::Field("slept_ms", sleep_ms));
 }
 
 // Concurrent calls: the requests run on their own threads, assertions stay on the test's thread.
@@ -199,7 +201,7 @@ TEST_CASE("scaling pool drops to zero after the idle window and serves again", "
     auto& gw = e2e::gateway();
     const auto& token = e2e::token();
     const auto last_use = std::chrono::steady_clock::now();  // before the call: the worker is released after it
-    require_scaling(gw.post("/api/scaling", {{"message", "scale-to-zero-test"}, {"sleep_ms", 100}}, token));
+    require_scaling(gw.post("/api/scaling", {{"message", "scale-to-zero-test"}, {"sleep_ms", 100}}, token), 100);
     const auto at_least_one = [](const e2e::Json& entry) { return total_workers(entry) >= 1; };
     wait_for_pool_entry(kScaling, at_least_one, "total_workers >= 1", 10s);
 
@@ -214,14 +216,14 @@ TEST_CASE("scaling pool drops to zero after the idle window and serves again", "
     // zero was seen after the pruning, so this bound needs no tolerance.
     CHECK(pruned_after >= window.idle);
 
-    require_scaling(gw.post("/api/scaling", {{"message", "scale-to-zero-after"}, {"sleep_ms", 0}}, e2e::token()));
+    require_scaling(gw.post("/api/scaling", {{"message", "scale-to-zero-after"}, {"sleep_ms", 0}}, e2e::token()), 0);
     wait_for_pool_entry(kScaling, at_least_one, "total_workers >= 1 after the cold start", 10s);
 }
 
 TEST_CASE("periodic scaling calls keep a worker across the idle window", "[standard][ASC-006][slow]") {
     const auto window = idle_window();
     auto& gw = e2e::gateway();
-    require_scaling(gw.post("/api/scaling", {{"message", "active-test-init"}, {"sleep_ms", 100}}, e2e::token()));
+    require_scaling(gw.post("/api/scaling", {{"message", "active-test-init"}, {"sleep_ms", 100}}, e2e::token()), 100);
     const auto at_least_one = [](const e2e::Json& entry) { return total_workers(entry) >= 1; };
     wait_for_pool_entry(kScaling, at_least_one, "total_workers >= 1", 10s);
 
@@ -236,7 +238,7 @@ TEST_CASE("periodic scaling calls keep a worker across the idle window", "[stand
         std::this_thread::sleep_until(next);  // the request rhythm itself, not a wait for a condition
         const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(next - started).count();
         INFO("keep-alive call at " << elapsed << " ms");
-        require_scaling(gw.post("/api/scaling", {{"message", "keepalive-" + std::to_string(elapsed)}}, e2e::token()));
+        require_scaling(gw.post("/api/scaling", {{"message", "keepalive-" + std::to_string(elapsed)}}, e2e::token()), 0);
         // Stricter than ESB (one check at half time): the worker is there after every call.
         const auto entry = get_pool_entry(kScaling);
         REQUIRE(entry.has_value());

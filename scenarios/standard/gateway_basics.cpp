@@ -167,3 +167,50 @@ TEST_CASE("routed call with an expired token signed by the gateway secret answer
     REQUIRE_THAT(fresh, e2e::Status(200));
     require_unauthorized(echo_with(sign_hs256(with_exp(claims, now_epoch() - 60), *secret)));
 }
+
+namespace {
+
+e2e::Json auth_body(const std::string& user, const std::string& password) {
+    return e2e::Json::object({{"AuthParameters", e2e::Json::object({{"USERNAME", user}, {"PASSWORD", password}})}});
+}
+
+}  // namespace
+
+// Contract 1.4's failure order; ESB's suite only ever checks the success path.
+TEST_CASE("auth endpoint refuses a wrong api key and wrong credentials", "[standard][STD-006]") {
+    const auto& config = e2e::settings();
+    const auto path = config.str("AUTH_ENDPOINT_PATH", "/user/auth/v1");
+    const auto user = config.str("AUTH_USER");
+    const auto password = config.str("AUTH_PASS");
+    auto& gw = e2e::gateway();
+
+    const auto no_key = gw.post(path, auth_body(user, password));
+    CHECK_THAT(no_key, e2e::Status(401));
+    const auto wrong_key = gw.post(path, auth_body(user, password), std::nullopt, {{"x-api-key", "not-the-api-key"}});
+    CHECK_THAT(wrong_key, e2e::Status(401));
+    CHECK_FALSE(wrong_key.header("PADMA_USER_AUTHORIZED").has_value());
+    const auto wrong_password =
+        gw.post(path, auth_body(user, password + "-wrong"), std::nullopt, {{"x-api-key", config.str("X_API_KEY")}});
+    CHECK_THAT(wrong_password, e2e::Status(401));
+    CHECK(wrong_password.header("PADMA_USER_AUTHORIZED") == "true");
+    const auto malformed = gw.post(path, e2e::Json::object({{"AuthParameters", "nope"}}), std::nullopt,
+                                   {{"x-api-key", config.str("X_API_KEY")}});
+    CHECK_THAT(malformed, e2e::Status(422));
+}
+
+// Contract 1.3: the trace middleware answers every request with the trace it adopted and a request id.
+TEST_CASE("gateway answers carry the caller trace and a request id", "[standard][STD-005]") {
+    const std::string root = "1-5f0a1b2c-0123456789abcdef01234567";
+    const auto res = e2e::gateway().post("/api/echo", {{"message", "trace-headers"}}, e2e::token(),
+                                         {{"X-Amzn-Trace-Id", "Root=" + root + ";Sampled=1"}});
+    REQUIRE_THAT(res, e2e::Status(200));
+    const auto trace = res.header("X-Amzn-Trace-Id");
+    REQUIRE(trace.has_value());
+    CHECK(trace->find("Root=" + root) != std::string::npos);
+    const auto request_id = res.header("x-amzn-RequestId");
+    REQUIRE(request_id.has_value());
+    CHECK(request_id->size() == 36);
+    const auto health = e2e::gateway().get("/health");
+    CHECK(health.header("X-Amzn-Trace-Id").has_value());
+    CHECK(health.header("x-amzn-RequestId").has_value());
+}
