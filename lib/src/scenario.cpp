@@ -1,6 +1,12 @@
 // The scenario fixtures: lazy process-wide singletons, configured from e2e::settings().
 #include "e2e/scenario.hpp"
 
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include <random>
+
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers.hpp>
 #include <cstdlib>
@@ -264,6 +270,20 @@ void assert_child_success(const Json& child) {
         return;
     }
     FAIL("child is neither a JSON string nor an object but " << child.type_name());
+}
+
+std::string random_hex(std::size_t digits) {
+    static thread_local std::mt19937_64 engine{std::random_device{}()};
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::uniform_int_distribution<int> pick(0, 15);
+    std::string out;
+    for (std::size_t i = 0; i < digits; ++i) out += kHex[pick(engine)];
+    return out;
+}
+
+std::string new_trace_root() {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    return fmt::format("1-{:08x}-{}", static_cast<unsigned long long>(now.count()), random_hex(24));
 }
 
 }  // namespace e2e

@@ -20,15 +20,6 @@ namespace {
 constexpr std::chrono::seconds kLogLatency{45};  // contract 5.1 H7
 constexpr std::string_view kBucket = "e2e-test-bucket";
 
-std::string random_hex(std::size_t digits) {
-    static thread_local std::mt19937_64 engine{std::random_device{}()};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    std::uniform_int_distribution<int> pick(0, 15);
-    for (std::size_t i = 0; i < digits; ++i) out += kHex[pick(engine)];
-    return out;
-}
-
 // Contract 4.1: success expected unless the value (trimmed, lower-case) is 0/false/no/off.
 bool expect_success() {
     std::string value = e2e::settings().raw("E2E_IMAGE_TEST_EXPECT_SUCCESS").value_or("1");
@@ -119,7 +110,7 @@ TEST_CASE("image function chain invokes the echo function", "[standard][STD-027]
 
 TEST_CASE("image function round trips an object through S3", "[standard][STD-028]") {
     skip_in_failure_mode();
-    const std::string key = "image-" + random_hex(8) + ".txt";
+    const std::string key = "image-" + e2e::random_hex(8) + ".txt";
     const auto body = require_success(invoke_image(e2e::Json::object(
         {{"action", "s3_roundtrip"}, {"bucket", kBucket}, {"key", key}, {"content", "from-image-s3"}})));
     REQUIRE_THAT(body, e2e::FieldType("s3", e2e::JsonType::object));
@@ -136,7 +127,7 @@ TEST_CASE("image function round trips an object through S3", "[standard][STD-028
 
 TEST_CASE("image function CloudWatch records reach VictoriaLogs with the expected logger", "[standard][STD-029]") {
     skip_in_failure_mode();
-    const std::string marker = "image-cloudwatch-" + random_hex(32);
+    const std::string marker = "image-cloudwatch-" + e2e::random_hex(32);
     const auto body = require_success(invoke_image(e2e::Json::object({{"action", "test_cloudwatch"}, {"marker", marker}})));
     REQUIRE_THAT(body, e2e::FieldType("cloudwatch", e2e::JsonType::object));
     REQUIRE_THAT(body, e2e::FieldType("cloudwatch.log_group", e2e::JsonType::string));

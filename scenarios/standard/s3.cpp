@@ -17,15 +17,6 @@ namespace {
 constexpr std::string_view kBucket = "e2e-test-bucket";
 constexpr std::string_view kS3Path = "/api/s3";
 
-std::string random_hex(std::size_t digits) {
-    static thread_local std::mt19937_64 engine{std::random_device{}()};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    std::uniform_int_distribution<int> pick(0, 15);
-    for (std::size_t i = 0; i < digits; ++i) out += kHex[pick(engine)];
-    return out;
-}
-
 e2e::HttpResponse call_s3(std::initializer_list<e2e::JsonMember> members) {
     return e2e::gateway().post(kS3Path, members, e2e::token());
 }
@@ -57,7 +48,7 @@ std::vector<std::string> string_keys(const e2e::Json& body, std::string_view pat
 }  // namespace
 
 TEST_CASE("S3 function put object is readable through the function and at the source", "[standard][STD-019]") {
-    const std::string key = "test-object-" + random_hex(8) + ".txt";
+    const std::string key = "test-object-" + e2e::random_hex(8) + ".txt";
     const std::string content = "Hello from E2E test!";
     put_through_function(key, content);
 
@@ -71,7 +62,7 @@ TEST_CASE("S3 function put object is readable through the function and at the so
 TEST_CASE("S3 function lists the objects of the bucket", "[standard][STD-020]") {
     // ESB only checks that `objects` exists (contract 7.3). Here a seeded object must be listed;
     // its key sorts before the suite's other keys so the function's first page holds it.
-    const std::string key = "0-std-020-" + random_hex(8) + ".txt";
+    const std::string key = "0-std-020-" + e2e::random_hex(8) + ".txt";
     auto& s3 = e2e::s3();
     const auto seeded = s3.put_object(kBucket, key, "listed");
     INFO("seed PutObject: " << (seeded.ok() ? std::string("ok") : e2e::to_string(seeded.error())));
@@ -87,7 +78,7 @@ TEST_CASE("S3 function lists the objects of the bucket", "[standard][STD-020]") 
 }
 
 TEST_CASE("S3 function delete removes the object", "[standard][STD-021]") {
-    const std::string key = "test-delete-" + random_hex(8) + ".txt";
+    const std::string key = "test-delete-" + e2e::random_hex(8) + ".txt";
     put_through_function(key, "to be deleted");  // asserted, unlike ESB's suite
     REQUIRE(object_at_source(key) == "to be deleted");
 
@@ -102,7 +93,7 @@ TEST_CASE("S3 function delete removes the object", "[standard][STD-021]") {
 }
 
 TEST_CASE("S3 function overwrite replaces the object content", "[standard][STD-022]") {
-    const std::string key = "test-overwrite-" + random_hex(8) + ".txt";
+    const std::string key = "test-overwrite-" + e2e::random_hex(8) + ".txt";
     put_through_function(key, "original");
     put_through_function(key, "overwritten");
 
@@ -113,7 +104,7 @@ TEST_CASE("S3 function overwrite replaces the object content", "[standard][STD-0
 }
 
 TEST_CASE("S3 function list with a prefix returns exactly the objects under it", "[standard][STD-023]") {
-    const std::string prefix = "prefix-test-" + random_hex(8) + "/";
+    const std::string prefix = "prefix-test-" + e2e::random_hex(8) + "/";
     std::set<std::string> written;
     for (int i = 0; i < 3; ++i) {
         const std::string key = prefix + "file" + std::to_string(i) + ".txt";
@@ -151,7 +142,7 @@ TEST_CASE("S3 bucket has the seven day expiration lifecycle rule", "[standard][S
 
 TEST_CASE("S3 function presigned GET URL uses the public port and downloads the object", "[standard][STD-030]") {
     const std::int64_t port_s3 = e2e::settings().integer("PORT_S3");  // required, as in ESB's suite
-    const std::string key = "test-presign-" + random_hex(8) + ".txt";
+    const std::string key = "test-presign-" + e2e::random_hex(8) + ".txt";
     const std::string content = "presign-content";
     put_through_function(key, content);
 

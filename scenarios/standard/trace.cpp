@@ -18,23 +18,6 @@ namespace {
 
 constexpr std::chrono::seconds kLogLatency{45};  // contract 5.1 H7
 
-std::string random_hex(std::size_t digits) {
-    static thread_local std::mt19937_64 engine{std::random_device{}()};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    std::uniform_int_distribution<int> pick(0, 15);
-    for (std::size_t i = 0; i < digits; ++i) out += kHex[pick(engine)];
-    return out;
-}
-
-// Contract 3: `1-<8 hex epoch seconds>-<24 hex>`.
-std::string new_trace_root() {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-    char epoch[17];
-    std::snprintf(epoch, sizeof epoch, "%08llx", static_cast<unsigned long long>(now.count()));
-    return std::string("1-") + epoch + "-" + random_hex(24);
-}
-
 std::string replace_all(std::string text, std::string_view from) {
     for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at)) text.erase(at, from.size());
     return text;
@@ -100,10 +83,10 @@ std::string join(const std::set<std::string>& values) {
 }  // namespace
 
 TEST_CASE("chained invocation request IDs are distinct valid UUIDs under one trace", "[standard][STD-009]") {
-    const std::string root = new_trace_root();
+    const std::string root = e2e::new_trace_root();
     INFO("trace root: " << root);
     auto res = e2e::gateway().post("/api/lambda",
-                                   {{"next_target", "lambda-echo"}, {"message", "Chain Verification " + random_hex(12)}},
+                                   {{"next_target", "lambda-echo"}, {"message", "Chain Verification " + e2e::random_hex(12)}},
                                    e2e::token(), {{"X-Amzn-Trace-Id", "Root=" + root + ";Sampled=1"}});
     REQUIRE_THAT(res, e2e::Status(200));
     REQUIRE_THAT(e2e::Json::parse(res.body), e2e::Field("success", true));
@@ -159,7 +142,7 @@ TEST_CASE("chained invocation request IDs are distinct valid UUIDs under one tra
 TEST_CASE("trace root is consistent across gateway and chained functions via the invoke API", "[standard][STD-026]") {
     // One second earlier than now, so the truncated `start` can never exclude this test's records.
     const auto start = std::chrono::system_clock::now() - std::chrono::seconds(1);
-    const std::string root = new_trace_root();
+    const std::string root = e2e::new_trace_root();
     INFO("trace root: " << root);
     auto res = e2e::gateway().post("/2015-03-31/functions/lambda-integration/invocations",
                                    {{"next_target", "lambda-connectivity"}}, e2e::token(),

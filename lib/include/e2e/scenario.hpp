@@ -209,6 +209,11 @@ auto eventually(Deadline deadline, Fn&& fn, EventuallyOptions options = {}) {
 
 // status 200, `success` is JSON true, `action` equals the expected string. Checks with CHECK after
 // REQUIRE-ing the status and a JSON body, so one failure shows every mismatch.
+// `digits` random lower-case hex digits, for unique keys and markers.
+std::string random_hex(std::size_t digits);
+// A fresh X-Ray trace root `1-<8 hex epoch seconds>-<24 random hex>` (contract 3).
+std::string new_trace_root();
+
 void assert_success(const HttpResponse& response, std::string_view action);
 
 // A string child must parse as JSON; an object with a string `body` must have a JSON body with

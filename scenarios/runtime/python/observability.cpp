@@ -21,17 +21,6 @@ namespace {
 
 constexpr auto kLogWait = 45s;  // contract 4.1: log wait timeout
 
-// `1-<8 hex epoch seconds>-<24 random hex>` (contract 3).
-std::string new_trace_root() {
-    std::random_device device;
-    std::mt19937_64 random((static_cast<std::uint64_t>(device()) << 32) ^ device());
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    std::array<char, 48> text{};
-    std::snprintf(text.data(), text.size(), "1-%08llx-%012llx%012llx", static_cast<unsigned long long>(now),
-                  static_cast<unsigned long long>(random() & 0xffffffffffffULL), static_cast<unsigned long long>(random() & 0xffffffffffffULL));
-    return text.data();
-}
-
 std::string field(const e2e::Json& hit, std::string_view name) {
     const auto value = hit.find(name);
     return value && value->is_string() ? value->str() : std::string();
@@ -40,7 +29,7 @@ std::string field(const e2e::Json& hit, std::string_view name) {
 }  // namespace
 
 TEST_CASE("python echo function writes structured logs with the trace and a DEBUG record", "[runtime][RTP-002]" E2E_RUNTIME_TAG "[docker]") {
-    const std::string root = new_trace_root();
+    const std::string root = e2e::new_trace_root();
     auto res = e2e::gateway().post("/api/echo", {{"message", "Log quality test"}}, e2e::token(),
                                    {{"X-Amzn-Trace-Id", "Root=" + root + ";Sampled=1"}});
     REQUIRE_THAT(res, e2e::Status(200));
