@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "e2e/xml.hpp"
+
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -101,26 +103,12 @@ std::string escape(std::string_view text) {
     return out;
 }
 
-std::string escape_text(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 class Writer {
 public:
     explicit Writer(const std::vector<std::string>& secrets) : secrets_(secrets) {}
     std::string clean(std::string_view s) const { return redact(clean_text(s), secrets_); }
     std::string attr(std::string_view s) const { return escape(clean(s)); }
-    std::string text(std::string_view s) const { return escape_text(clean(s)); }
+    std::string text(std::string_view s) const { return e2e::xml_escape(clean(s)); }
 
 private:
     const std::vector<std::string>& secrets_;
@@ -219,7 +207,7 @@ void serialize(std::string& out, const XmlNode& node, int depth) {
         return;
     }
     out += ">";
-    out += escape_text(trimmed_text);
+    out += e2e::xml_escape(trimmed_text);
     if (!node.children.empty()) {
         out += "\n";
         for (const auto& c : node.children) serialize(out, c, depth + 1);
