@@ -19,10 +19,39 @@
 #include "e2e/driver/matrix.hpp"
 #include "e2e/driver/plan.hpp"
 #include "e2e/driver/retries.hpp"
+#include "e2e/driver/self_check.hpp"
 #include "e2e/driver/stack.hpp"
 #include "e2e/driver/summary.hpp"
 
 namespace e2e::driver {
+
+ProcessSpec job_process(const Job& job, const std::filesystem::path& jobs_dir, const std::string& seed,
+                        const std::filesystem::path& env_file, std::filesystem::path& report) {
+    const auto stem = jobs_dir / (job.attempt > 0 ? fmt::format("{}.r{}", job.id, job.attempt) : job.id);
+    report = stem.string() + ".xml";
+    std::filesystem::remove(report);
+    std::vector<std::string> argv{job.binary_path.string()};
+    if (!job.names.empty()) {
+        const auto names_file = stem.string() + ".names";
+        std::ofstream names(names_file, std::ios::trunc);
+        for (const auto& n : job.names) names << n << '\n';
+        argv.insert(argv.end(), {"--input-file", names_file});
+    } else if (!job.filter.empty()) {
+        argv.push_back(job.filter);
+    }
+    argv.insert(argv.end(), {"--reporter", "xml::out=" + report.string(), "--reporter", "console", "--colour-mode", "none",
+                             "--durations", "yes", "--rng-seed", seed});
+    if (job.catch_shard_count > 1)
+        argv.insert(argv.end(), {"--shard-count", std::to_string(job.catch_shard_count), "--shard-index", std::to_string(job.catch_shard_index)});
+    std::vector<std::pair<std::string, std::string>> env{{"E2E_ENVIRONMENT", job.environment}, {"E2E_MODE", job.mode}};
+    if (!env_file.empty()) env.emplace_back("E2E_ENV_FILE", env_file.string());
+    ProcessSpec spec;
+    spec.argv = std::move(argv);
+    spec.env = std::move(env);
+    spec.log_file = stem.string() + ".log";
+    return spec;
+}
+
 namespace {
 
 constexpr const char* kMainHelp = R"(usage: esb-e2e <command> [options]
@@ -31,9 +60,12 @@ commands:
   run     run the matrix and write one JUnit report
   list    print the plan (environment, binary, filter, case count) without running
   merge   merge JUnit reports of several shards: esb-e2e merge OUT IN...
+  self-check  prove the suite can fail: a clean baseline, then every esb-refstack fault switch
+          alone; prints fault -> caught by (test IDs) and a score (exit 1 uncaught, 4 baseline red)
 
 esb-e2e <command> --help shows the options of a command.
 exit codes: 0 all passed, 1 a test failed, 2 usage or configuration error, 3 infrastructure error
+  (self-check adds 4: the baseline without faults is not green)
 )";
 
 constexpr const char* kRunHelp = R"(usage: esb-e2e run [options]
@@ -67,6 +99,24 @@ constexpr const char* kListHelp = R"(usage: esb-e2e list [options]
 constexpr const char* kMergeHelp = R"(usage: esb-e2e merge OUT IN...
   merges JUnit reports (for example one per --shard) into OUT; testsuites with the same name are
   joined and their counts recomputed.
+)";
+
+constexpr const char* kSelfCheckHelp = R"(usage: esb-e2e self-check [options]
+  Runs every scenario of one reference environment against an esb-refstack with no fault (the
+  baseline, which must be green), then once per fault switch against a fresh esb-refstack with
+  only that switch set, and prints fault -> the test IDs that failed, and the score.
+  --matrix FILE        matrix file (default environments/test_matrix.yaml)
+  --env NAME           reference environment whose suites run (default: the first one)
+  --faults LIST        all (default) or id[,id...] (esb-refstack --list-faults lists them)
+  --jobs N             fault runs at the same time, each with its own refstack (default 2)
+  --timeout SECONDS    per test binary run (default 600); the test in flight fails as timed out
+  --report FILE        the table as JSON (default reports/self-check.json)
+  --seed N             Catch2 --rng-seed for every run (default: random, recorded)
+  --bin-dir DIR        test binaries folder (default <build>/scenarios)
+  --refstack PATH      esb-refstack binary (default <build>/refstack/esb-refstack)
+  --work-dir DIR       runs go to DIR/self-check/<baseline|fault>/ (default .esb-e2e)
+exit codes: 0 every fault caught, 1 a fault uncaught, 2 usage or configuration (unknown fault id),
+  3 a refstack did not start, 4 the baseline is not green
 )";
 
 class UsageError : public std::runtime_error {
@@ -128,6 +178,30 @@ Options parse_options(const std::vector<std::string>& args, std::size_t first) {
     return o;
 }
 
+SelfCheckOptions parse_self_check_options(const std::vector<std::string>& args, std::size_t first, bool& help) {
+    SelfCheckOptions o;
+    for (std::size_t i = first; i < args.size(); ++i) {
+        const auto& a = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size()) throw UsageError(fmt::format("{} needs a value", a));
+            return args[++i];
+        };
+        if (a == "--help" || a == "-h") help = true;
+        else if (a == "--matrix") o.matrix = value();
+        else if (a == "--env") o.environment = value();
+        else if (a == "--faults") o.faults = value();
+        else if (a == "--jobs") o.jobs = to_int(a, value(), 1);
+        else if (a == "--timeout") o.timeout = std::chrono::seconds(to_int(a, value(), 1));
+        else if (a == "--report") o.report = value();
+        else if (a == "--seed") o.seed = static_cast<unsigned long>(to_int(a, value(), 0));
+        else if (a == "--bin-dir") o.bin_dir = value();
+        else if (a == "--refstack") o.refstack = value();
+        else if (a == "--work-dir") o.work_dir = value();
+        else throw UsageError(fmt::format("unknown option '{}'", a));
+    }
+    return o;
+}
+
 std::filesystem::path abs_path(const std::filesystem::path& p) { return std::filesystem::absolute(p).lexically_normal(); }
 
 std::string read_file(const std::filesystem::path& p) {
@@ -161,34 +235,6 @@ std::vector<std::string> catch_listing(ProcessLauncher& launcher, Clock& clock, 
                 if (const auto* n = tc.child("Name")) names.push_back(n->text);
     return names;
 }
-
-ProcessSpec job_process(const Job& job, const std::filesystem::path& jobs_dir, const std::string& seed,
-                        const std::filesystem::path& env_file, std::filesystem::path& report) {
-    const auto stem = jobs_dir / (job.attempt > 0 ? fmt::format("{}.r{}", job.id, job.attempt) : job.id);
-    report = stem.string() + ".xml";
-    std::filesystem::remove(report);
-    std::vector<std::string> argv{job.binary_path.string()};
-    if (!job.names.empty()) {
-        const auto names_file = stem.string() + ".names";
-        std::ofstream names(names_file, std::ios::trunc);
-        for (const auto& n : job.names) names << n << '\n';
-        argv.insert(argv.end(), {"--input-file", names_file});
-    } else if (!job.filter.empty()) {
-        argv.push_back(job.filter);
-    }
-    argv.insert(argv.end(), {"--reporter", "xml::out=" + report.string(), "--reporter", "console", "--colour-mode", "none",
-                             "--durations", "yes", "--rng-seed", seed});
-    if (job.catch_shard_count > 1)
-        argv.insert(argv.end(), {"--shard-count", std::to_string(job.catch_shard_count), "--shard-index", std::to_string(job.catch_shard_index)});
-    std::vector<std::pair<std::string, std::string>> env{{"E2E_ENVIRONMENT", job.environment}, {"E2E_MODE", job.mode}};
-    if (!env_file.empty()) env.emplace_back("E2E_ENV_FILE", env_file.string());
-    ProcessSpec spec;
-    spec.argv = std::move(argv);
-    spec.env = std::move(env);
-    spec.log_file = stem.string() + ".log";
-    return spec;
-}
-
 
 void append_file(const std::filesystem::path& to, const std::filesystem::path& from) {
     std::ofstream out(to, std::ios::app | std::ios::binary);
@@ -443,6 +489,17 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                 return 0;
             }
             return do_merge(args, out);
+        }
+        if (command == "self-check") {
+            bool help = false;
+            auto o = parse_self_check_options(args, 2, help);
+            if (help) {
+                out << kSelfCheckHelp;
+                return 0;
+            }
+            o.bin_dir = abs_path(o.bin_dir.empty() ? environment.self_dir / ".." / "scenarios" : o.bin_dir);
+            o.refstack = abs_path(o.refstack.empty() ? environment.self_dir / ".." / "refstack" / "esb-refstack" : o.refstack);
+            return run_self_check(o, p.launcher, p.clock, out, err);
         }
         if (command != "run" && command != "list") throw UsageError(fmt::format("unknown command '{}'", command));
         const auto o = parse_options(args, 2);

@@ -87,6 +87,11 @@ StackHandle start_stack(const Environment& env, const StackOptions& options, Pro
                       "--ready-file", ready.string()},
                      {},
                      stack.log_file};
+    if (options.faults) {
+        std::string list;
+        for (const auto& id : *options.faults) list += (list.empty() ? "" : ",") + id;
+        spec.argv.insert(spec.argv.end(), {"--faults", list});
+    }
     log_line(env_log, fmt::format("[{}] starting esb-refstack (log {})", env.name, stack.log_file.string()));
     stack.handle = launcher.start(spec);
     const auto deadline = clock.now() + options.ready_timeout;

@@ -26,6 +26,8 @@ const std::vector<FaultInfo>& fault_catalogue() {
         {"chaos.crash_is_ok", "functions", "lambda-chaos crash answers 200 instead of crashing the worker"},
         {"scaling.ignores_sleep", "functions", "lambda-scaling returns at once and reports slept_ms 0"},
         {"image.wrong_handler", "functions", "lambda-image reports the other runtime's handler name"},
+        {"integration.trace_not_found", "functions", "lambda-integration reads the wrong variable and reports trace_id \"not-found\""},
+        {"scheduled.event_not_recorded", "functions", "lambda-scheduled records its run without the scheduler's event"},
         {"s3.put_not_stored", "s3", "PutObject is acknowledged but the object is not stored"},
         {"s3.lifecycle_missing", "s3", "GetBucketLifecycleConfiguration answers NoSuchLifecycleConfiguration"},
         {"s3.presign_wrong_port", "s3", "lambda-s3 presign_get builds URLs with the in-network port"},

@@ -1,6 +1,7 @@
 // esb-refstack: the reference ESB stack on loopback.
 //
-//   esb-refstack --env-file F [--data-dir D] [--ready-file R]
+//   esb-refstack --env-file F [--data-dir D] [--ready-file R] [--faults ID[,ID...]]
+//   esb-refstack --list-faults
 //   esb-refstack component gateway|agent --config F      (started by the supervisor)
 //
 // Exit codes: 0 clean stop, 2 usage, 3 bad configuration, 4 a listener could not start,
@@ -9,12 +10,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,13 +44,17 @@ constexpr int kExitListen = 4;
 constexpr int kExitNotReady = 5;
 
 constexpr const char* kUsage =
-    "usage: esb-refstack --env-file FILE [--data-dir DIR] [--ready-file FILE]\n"
+    "usage: esb-refstack --env-file FILE [--data-dir DIR] [--ready-file FILE] [--faults ID[,ID...]]\n"
+    "       esb-refstack --list-faults\n"
     "       esb-refstack component gateway|agent --config FILE\n"
     "\n"
     "Starts the reference ESB stack on 127.0.0.1: gateway (HTTPS), S3, DynamoDB, VictoriaLogs,\n"
     "agent metrics and the control API. Ports set to 0 in the env file are picked free. When the\n"
     "stack is ready its endpoints and credentials are written to the ready file (.env format,\n"
-    "default <data-dir>/ready.env). SIGTERM or SIGINT stops it gracefully.\n";
+    "default <data-dir>/ready.env). SIGTERM or SIGINT stops it gracefully.\n"
+    "\n"
+    "--faults sets the fault switches active from the start (comma-separated, \"\" for none),\n"
+    "replacing REFSTACK_FAULTS; --list-faults prints every switch as id<TAB>area<TAB>description.\n";
 
 std::filesystem::path self_executable() { return std::filesystem::read_symlink("/proc/self/exe"); }
 
@@ -94,7 +101,19 @@ void write_runtime_config(const refstack::StackConfig& config, const std::filesy
     std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
-int run_stack(const std::filesystem::path& env_file, std::filesystem::path data_dir, std::filesystem::path ready_file) {
+// "a,b,,c" -> {a, b, c}: the REFSTACK_FAULTS / --faults list.
+std::set<std::string> split_fault_list(const std::string& text) {
+    std::set<std::string> ids;
+    for (std::size_t begin = 0; begin < text.size();) {
+        const auto end = std::min(text.find(',', begin), text.size());
+        if (end > begin) ids.insert(text.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    return ids;
+}
+
+int run_stack(const std::filesystem::path& env_file, std::filesystem::path data_dir, std::filesystem::path ready_file,
+              const std::optional<std::string>& faults_override) {
     // Block termination signals before any thread starts, so only the sigwait below sees them.
     const sigset_t signals = termination_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -120,17 +139,10 @@ int run_stack(const std::filesystem::path& env_file, std::filesystem::path data_
     std::filesystem::remove(ready_file);
 
     refstack::FaultSwitches faults(config.get("REFSTACK_FAULTS_FILE"));
-    std::set<std::string> initial_faults;
-    for (std::size_t begin = 0; begin < config.get("REFSTACK_FAULTS").size();) {
-        const auto& text = config.get("REFSTACK_FAULTS");
-        const auto end = std::min(text.find(',', begin), text.size());
-        if (end > begin) initial_faults.insert(text.substr(begin, end - begin));
-        begin = end + 1;
-    }
     try {
-        faults.set_active(initial_faults);
+        faults.set_active(split_fault_list(faults_override.value_or(config.get("REFSTACK_FAULTS"))));
     } catch (const std::exception& error) {
-        fmt::print(stderr, "esb-refstack: REFSTACK_FAULTS: {}\n", error.what());
+        fmt::print(stderr, "esb-refstack: {}: {}\n", faults_override ? "--faults" : "REFSTACK_FAULTS", error.what());
         return kExitConfig;
     }
 
@@ -232,11 +244,20 @@ int main(int argc, char** argv) {
     std::filesystem::path env_file;
     std::filesystem::path data_dir;
     std::filesystem::path ready_file;
+    std::optional<std::string> faults;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& arg = args[i];
         if (arg == "--help" || arg == "-h") {
             fmt::print("{}", kUsage);
             return 0;
+        }
+        if (arg == "--list-faults") {
+            for (const auto& info : refstack::fault_catalogue()) fmt::print("{}\t{}\t{}\n", info.id, info.area, info.description);
+            return 0;
+        }
+        if (arg == "--faults" && i + 1 < args.size()) {
+            faults = args[++i];
+            continue;
         }
         if ((arg == "--env-file" || arg == "--data-dir" || arg == "--ready-file") && i + 1 < args.size()) {
             (arg == "--env-file" ? env_file : arg == "--data-dir" ? data_dir : ready_file) = args[++i];
@@ -249,5 +270,5 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "esb-refstack: --env-file is required\n{}", kUsage);
         return kExitUsage;
     }
-    return run_stack(env_file, data_dir, ready_file);
+    return run_stack(env_file, data_dir, ready_file, faults);
 }

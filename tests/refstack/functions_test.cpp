@@ -935,6 +935,15 @@ TEST_CASE("lambda-integration fails the invocation when the child fails or is no
     CHECK_THROWS_AS(handler(payload, text), e2e::JsonError);
 }
 
+TEST_CASE("the integration.trace_not_found fault reports not-found under a real trace", "[functions]") {
+    FakeFunctionContext context("lambda-integration");
+    context.trace = kTrace;
+    context.switches.force("integration.trace_not_found", true);
+    const auto answer = call("lambda-integration", gateway_event(Json::object({{"message", "m"}})), context);
+    CHECK(answer.status == 200);
+    CHECK(answer.body.str("trace_id") == "not-found");
+}
+
 // ---------------------------------------------------------------- lambda-chaos (2.10)
 
 TEST_CASE("lambda-chaos says hello by default and for unknown actions", "[functions]") {
@@ -1138,6 +1147,17 @@ TEST_CASE("lambda-scheduled records the run that lambda-dynamo reads back", "[fu
     CHECK(got.body.str("item.id.S") == "scheduled-run");
     CHECK(got.body.at("item.event") == Json::parse(R"({"M": {"scheduled": {"BOOL": true}}})"));
     CHECK(got.body.str("item.last_run.S") == item->at("last_run").as_string());
+}
+
+TEST_CASE("the scheduled.event_not_recorded fault records the run with an empty event", "[functions]") {
+    FakeFunctionContext context("lambda-scheduled");
+    context.switches.force("scheduled.event_not_recorded", true);
+    run("lambda-scheduled", std::string(R"({"scheduled": true})"), context);
+    const auto item = stored_item("scheduled-run");
+    REQUIRE(item);
+    CHECK(item->contains("last_run"));
+    REQUIRE(item->contains("event"));
+    CHECK(item->at("event") == e2e::AttributeValue::from_plain_json(Json::object()));
 }
 
 TEST_CASE("lambda-scheduled fails the invocation when the database rejects the write", "[functions]") {

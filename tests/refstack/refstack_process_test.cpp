@@ -130,6 +130,31 @@ TEST_CASE("a fault switch set through the control API changes the contract at on
     CHECK_THAT(e2e::Json::parse(echo(client, stack, bearer, "fault").body), e2e::Field("message", "Echo: fault"));
 }
 
+TEST_CASE("--faults replaces REFSTACK_FAULTS and --list-faults prints the catalogue", "[refstack][process][faults]") {
+    auto options = reference_stack();
+    options.extra_args = {"--faults", "echo.wrong_message,echo.wrong_user"};
+    RefstackProcess stack(options);
+    e2e::HttpClient client;
+    const auto faults = client.get(stack.env("REFSTACK_CONTROL_URL") + "/faults", control_auth(stack));
+    REQUIRE(faults.status == 200);
+    CHECK(e2e::Json::parse(faults.body).at("active") == e2e::Json::parse(R"(["echo.wrong_message", "echo.wrong_user"])"));
+    CHECK_THAT(e2e::Json::parse(echo(client, stack, token(client, stack), "f").body), e2e::Field("message", "f"));
+
+    const auto [list_code, list] = RefstackProcess::run({E2E_REFSTACK_BINARY, "--list-faults"});
+    CHECK(list_code == 0);
+    CHECK_THAT(list, ContainsSubstring("echo.wrong_message\tfunctions\tlambda-echo answers"));
+    CHECK_THAT(list, ContainsSubstring("integration.trace_not_found\tfunctions\t") &&
+                         ContainsSubstring("scheduled.event_not_recorded\tfunctions\t"));
+
+    const auto data = std::filesystem::temp_directory_path() / ("e2e-refstack-bad-faults-" + std::to_string(::getpid()));
+    const auto [bad_code, bad] = RefstackProcess::run({E2E_REFSTACK_BINARY, "--env-file",
+                                                       std::string(E2E_SOURCE_DIR) + "/environments/reference/refstack.env",
+                                                       "--data-dir", data.string(), "--faults", "no.such"});
+    CHECK(bad_code == 3);
+    CHECK_THAT(bad, ContainsSubstring("esb-refstack: --faults: unknown fault switch \"no.such\""));
+    std::filesystem::remove_all(data);
+}
+
 TEST_CASE("S3 data survives a restart of the whole stack on its data folder", "[refstack][process]") {
     const auto data = std::filesystem::temp_directory_path() / ("e2e-refstack-restart-" + std::to_string(::getpid()));
     std::filesystem::remove_all(data);

@@ -30,6 +30,7 @@ public:
         std::filesystem::path env_file;
         std::filesystem::path data_dir;  // empty: a fresh temporary folder, removed at the end
         std::chrono::milliseconds ready_timeout{15'000};
+        std::vector<std::string> extra_args;  // after --env-file and --data-dir ("--faults", "...")
     };
 
     explicit RefstackProcess(Options options) : options_(std::move(options)) {
@@ -54,6 +55,7 @@ public:
         output_ = options_.data_dir.parent_path() / (options_.data_dir.filename().string() + ".out");
         std::vector<std::string> args{options_.binary.string(), "--env-file", options_.env_file.string(), "--data-dir",
                                       options_.data_dir.string()};
+        args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
         pid_ = spawn(args, output_);
         const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
         while (!std::filesystem::exists(ready)) {

@@ -1,6 +1,7 @@
 // lambda-integration (contract 2.9): reports the trace it runs under and optionally chains one
 // invocation (sync or Event) to `next_target` with {"message": "from-chain"}. The trace checks of
 // STD-009/012/026 start here.
+#include "faults.hpp"
 #include "functions/common.hpp"
 #include "functions/handlers.hpp"
 
@@ -11,7 +12,9 @@ using e2e::Json;
 std::string integration(std::string_view payload, FunctionContext& context) {
     const Json event = parse_event(payload);
     if (auto pong = python_ping(event)) return *pong;
-    const std::string trace = trace_or_not_found(context);
+    // Fault: the handler reads a misspelt variable, as if _X_AMZN_TRACE_ID were never set.
+    const std::string trace =
+        context.faults().on("integration.trace_not_found") ? std::string("not-found") : trace_or_not_found(context);
     context.log("INFO", "Trace ID in environment: " + trace);
 
     const Json body = python_body(event);

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "e2e/dynamodb.hpp"
+#include "faults.hpp"
 #include "functions/common.hpp"
 #include "functions/handlers.hpp"
 
@@ -12,7 +13,8 @@ using e2e::AttributeValue;
 using e2e::Json;
 
 std::string scheduled(std::string_view payload, FunctionContext& context) {
-    const Json event = parse_event(payload);
+    // Fault: the run is recorded, but with an empty event instead of the scheduler's.
+    const Json event = context.faults().on("scheduled.event_not_recorded") ? Json::object() : parse_event(payload);
     // boto3's resource layer: a dict becomes M, True becomes BOOL (from_plain_json maps the same way).
     require_ok(context.dynamodb().put_item(
         "e2e-test-table", {{"id", AttributeValue::string("scheduled-run")},

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,6 +30,9 @@ struct StackOptions {
     std::filesystem::path matrix_dir;  // cwd of lifecycle commands
     std::chrono::milliseconds ready_timeout{60'000};
     bool skip_lifecycle = false;  // --test-only
+    // Reference stacks: the fault switches active from the start (`esb-refstack --faults`, which
+    // replaces the env file's REFSTACK_FAULTS; empty = none). nullopt: the env file decides.
+    std::optional<std::vector<std::string>> faults;
 };
 
 struct StackHandle {
