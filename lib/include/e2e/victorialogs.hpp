@@ -38,6 +38,10 @@ std::string build_logsql(const LogFilters& filters);
 // `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds, truncated): the suite's `start` format.
 std::string format_logs_time(std::chrono::system_clock::time_point time);
 
+// The records of a query answer (NDJSON): its JSON object lines in order. Blank lines, lines that
+// are not JSON and JSON values that are not objects are skipped, as the Python suite skips them (H6).
+std::vector<Json> parse_log_records(std::string_view body);
+
 // The record's message as the suite reads it: `message` when it is a string, else `_msg`.
 std::optional<std::string> log_message(const Json& hit);
 
