@@ -31,6 +31,9 @@ constexpr unsigned kParseFlags =
 constexpr std::size_t kValueExcerpt = 200;     // an actual value inside a message
 constexpr std::size_t kDocumentExcerpt = 400;  // the document a path was looked up in
 constexpr std::size_t kParseContext = 40;      // bytes shown either side of a parse error
+// Deeper documents are rejected: comparing, dumping and copying values recurse (Python's json
+// stops near 1000 levels too).
+constexpr std::size_t kMaxDepth = 1000;
 
 const Value& null_value() {
     static const Value null;
@@ -114,7 +117,7 @@ std::string subject(std::string_view path) {
     return path.empty() ? std::string("JSON value") : fmt::format("JSON path \"{}\"", path);
 }
 
-std::string parse_error_message(std::string_view text, std::size_t offset, rapidjson::ParseErrorCode code) {
+std::string parse_error_message(std::string_view text, std::size_t offset, std::string_view reason) {
     offset = std::min(offset, text.size());
     std::size_t line = 1;
     std::size_t line_start = 0;
@@ -132,7 +135,28 @@ std::string parse_error_message(std::string_view text, std::size_t offset, rapid
                      : fmt::format("{}{}<!>{}{}", begin > 0 ? "…" : "", printable(text.substr(begin, offset - begin)),
                                    printable(text.substr(offset, end - offset)), end < text.size() ? "…" : "");
     return fmt::format("invalid JSON at offset {} (line {}, column {}): {} near: {}", offset, line,
-                       offset - line_start + 1, rapidjson::GetParseError_En(code), near);
+                       offset - line_start + 1, reason, near);
+}
+
+// The offset of the bracket that opens level kMaxDepth + 1, when the text nests that deep. Exact for
+// valid JSON (strings are skipped); for invalid text either error is a parse error.
+std::optional<std::size_t> too_deep_at(std::string_view text) {
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxDepth) return i;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return std::nullopt;
 }
 
 // ---- paths --------------------------------------------------------------------------------------
@@ -284,10 +308,15 @@ bool values_equal(const Value& a, const Value& b) {
             }
             return true;
         case JsonType::object:
-            if (a.MemberCount() != b.MemberCount()) return false;
+            // As the objects read (the last of duplicate keys wins, as in Python): the same keys
+            // with equal values. Comparing member by member would make {"a":1,"a":2} unequal to itself.
             for (auto it = a.MemberBegin(); it != a.MemberEnd(); ++it) {
+                const Value* mine = find_member(a, view_of(it->name));
                 const Value* other = find_member(b, view_of(it->name));
-                if (other == nullptr || !values_equal(it->value, *other)) return false;
+                if (mine == nullptr || other == nullptr || !values_equal(*mine, *other)) return false;
+            }
+            for (auto it = b.MemberBegin(); it != b.MemberEnd(); ++it) {
+                if (find_member(a, view_of(it->name)) == nullptr) return false;
             }
             return true;
     }
@@ -378,16 +407,20 @@ JsonValue::JsonValue(const char* text) {
 // ---- Json ---------------------------------------------------------------------------------------
 
 Json Json::parse(std::string_view text) {
+    if (const auto offset = too_deep_at(text)) {
+        throw JsonError(parse_error_message(text, *offset, fmt::format("nested deeper than {} levels", kMaxDepth)), *offset);
+    }
     auto document = std::make_shared<Document>();
     document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
     if (document->HasParseError()) {
         const std::size_t offset = document->GetErrorOffset();
-        throw JsonError(parse_error_message(text, offset, document->GetParseError()), offset);
+        throw JsonError(parse_error_message(text, offset, rapidjson::GetParseError_En(document->GetParseError())), offset);
     }
     return Access::adopt(document);
 }
 
 std::optional<Json> Json::try_parse(std::string_view text) {
+    if (too_deep_at(text)) return std::nullopt;
     auto document = std::make_shared<Document>();
     document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
     if (document->HasParseError()) return std::nullopt;

@@ -374,3 +374,31 @@ TEST_CASE("stream output prints the trimmed dump", "[json]") {
     big << Json::of(std::string(2000, 'x'));
     CHECK_THAT(big.str(), ContainsSubstring("…(1002 more bytes)"));
 }
+
+// Fuzzing (fuzz/ndjson_fuzz.cpp) found a value unequal to itself: member by member, the first
+// "dup" was compared with the second, which lookups return.
+TEST_CASE("objects with duplicate keys compare as they read with the last key winning", "[json][fuzz]") {
+    const auto doubled = Json::parse(R"({"dup":1,"dup":2})");
+    CHECK(doubled == doubled);
+    CHECK(doubled == Json::parse(R"({"dup":1,"dup":2})"));
+    CHECK(doubled == Json::parse(R"({"dup":2})"));
+    CHECK_FALSE(doubled == Json::parse(R"({"dup":1})"));
+    CHECK_FALSE(doubled == Json::parse(R"({"dup":2,"other":null})"));
+    CHECK_FALSE(Json::parse(R"({"dup":2,"other":null})") == doubled);
+}
+
+// A 200000-deep array overflowed the stack when compared or dumped (found while fuzzing the NDJSON
+// reader with deep inputs): parsing now stops at 1000 levels, as Python's json does.
+TEST_CASE("documents nested deeper than 1000 levels are a JsonError not a stack overflow", "[json][fuzz]") {
+    const std::size_t deep = 200'000;
+    const std::string text = std::string(deep, '[') + std::string(deep, ']');
+    CHECK_THAT(json_error([&] { (void)Json::parse(text); }), ContainsSubstring("invalid JSON at offset 1000 (line 1, column 1001): nested deeper than 1000 levels"));
+    CHECK_FALSE(Json::try_parse(text));
+    CHECK(e2e::parse_ndjson(text + "\n{\"a\":1}\n", e2e::BadLine::skip).size() == 1u);
+
+    // 1000 levels still read, compare and dump; brackets inside strings do not count.
+    const std::string limit = std::string(999, '[') + R"(["[[[{{{\"[["])" + std::string(999, ']');
+    const auto value = Json::parse(limit);
+    CHECK(value == Json::parse(value.dump()));
+    CHECK(value.dump() == limit);
+}

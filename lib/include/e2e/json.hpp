@@ -53,6 +53,8 @@ public:
     Json() noexcept = default;  // null
 
     // Throws JsonError with offset, line/column, RapidJSON's message and the text around the error.
+    // Documents nested deeper than 1000 arrays/objects are rejected (values are compared and dumped
+    // recursively).
     static Json parse(std::string_view text);
     static std::optional<Json> try_parse(std::string_view text);
 
@@ -99,7 +101,8 @@ public:
     std::string dump() const;                            // compact
     std::string excerpt(std::size_t max = 400) const;    // dump() cut at max bytes + "…(N more bytes)"
 
-    // Deep, type-strict: numbers compare by value (1 == 1.0); bool, number, string never mix.
+    // Deep, type-strict: numbers compare by value (1 == 1.0); bool, number, string never mix;
+    // objects compare as they read, the last of duplicate keys winning.
     friend bool operator==(const Json& lhs, const Json& rhs);
 
 private:
