@@ -181,3 +181,18 @@ TEST_CASE("arbitrary bytes either parse or fail with a ParseError", "[prometheus
     CHECK(parsed > 100);
     CHECK(rejected > 100);
 }
+
+// Fuzzing (fuzz/prometheus_fuzz.cpp compares lone values with strtod) found 0.000…01 with 400 zeros
+// read as +Inf: an out-of-range number without a negative exponent was taken for an overflow.
+TEST_CASE("values too small for a double read as zero however they are written", "[prometheus][fuzz]") {
+    const auto value = [](const std::string& text) { return prom::parse("m " + text + "\n").families.at(0).samples.at(0).value; };
+    const std::string zeros(400, '0');
+    CHECK(value("0." + zeros + "1") == 0.0);
+    CHECK(std::signbit(value("-0." + zeros + "1")));
+    CHECK(value("0." + zeros + "1e+3") == 0.0);
+    CHECK(value("0x0." + zeros + "1") == 0.0);
+    CHECK(value("1e-99999999999999999999") == 0.0);
+    CHECK(value("1" + zeros + "e-5") == std::numeric_limits<double>::infinity());
+    CHECK(value("-1" + zeros) == -std::numeric_limits<double>::infinity());
+    CHECK(value("1e400") == std::numeric_limits<double>::infinity());
+}
