@@ -4,10 +4,23 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
+
+#include "e2e/utf8.hpp"
 
 namespace e2e::driver {
 namespace {
+
+// Elements nested deeper are left out with their content: the tree is destroyed and walked
+// recursively, and a Catch2 report nests a few levels per section.
+constexpr std::size_t kMaxXmlDepth = 256;
+
+// XML 1.0's Char production.
+bool is_xml_char(unsigned long cp) {
+    return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+           (cp >= 0x10000 && cp <= 0x10FFFF);
+}
 
 void append_decoded(std::string& out, std::string_view raw) {
     for (std::size_t i = 0; i < raw.size(); ++i) {
@@ -30,26 +43,15 @@ void append_decoded(std::string& out, std::string_view raw) {
             unsigned long cp = 0;
             const bool hex = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X');
             const auto digits = entity.substr(hex ? 2 : 1);
-            auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-            if (ec != std::errc{} || cp > 0x10FFFF) {
+            const auto* end = digits.data() + digits.size();
+            auto [ptr, ec] = std::from_chars(digits.data(), end, cp, hex ? 16 : 10);
+            // A reference to what is not an XML character (a surrogate, NUL, beyond U+10FFFF) stays
+            // text: decoding it would put invalid UTF-8 into the report.
+            if (ec != std::errc{} || ptr != end || !is_xml_char(cp)) {
                 out += '&';
                 continue;
             }
-            // UTF-8 encode.
-            if (cp < 0x80) out += static_cast<char>(cp);
-            else if (cp < 0x800) {
-                out += static_cast<char>(0xC0 | (cp >> 6));
-                out += static_cast<char>(0x80 | (cp & 0x3F));
-            } else if (cp < 0x10000) {
-                out += static_cast<char>(0xE0 | (cp >> 12));
-                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-                out += static_cast<char>(0x80 | (cp & 0x3F));
-            } else {
-                out += static_cast<char>(0xF0 | (cp >> 18));
-                out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-                out += static_cast<char>(0x80 | (cp & 0x3F));
-            }
+            e2e::append_utf8(out, static_cast<std::uint32_t>(cp));
         } else {
             out += '&';
             continue;
@@ -60,6 +62,13 @@ void append_decoded(std::string& out, std::string_view raw) {
 
 bool is_name_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == ':' || c == '.';
+}
+
+// An integer attribute; 0 when it is not one or does not fit (atoi's overflow is undefined).
+int int_attr(const std::string& text) {
+    int value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc{} ? value : 0;
 }
 
 std::string trim(std::string s) {
@@ -87,13 +96,20 @@ XmlNode parse_tolerant_xml(std::string_view text) {
     XmlNode root;
     root.complete = true;
     std::vector<XmlNode*> stack{&root};
+    std::size_t skipped_open = 0;  // elements left out below kMaxXmlDepth that are still open
+    std::string discarded;
+    const auto text_sink = [&]() -> std::string& {
+        if (skipped_open == 0) return stack.back()->text;
+        discarded.clear();
+        return discarded;
+    };
     std::size_t i = 0;
     const auto n = text.size();
     while (i < n) {
         if (text[i] != '<') {
             const auto next = text.find('<', i);
             const auto end = next == std::string_view::npos ? n : next;
-            append_decoded(stack.back()->text, text.substr(i, end - i));
+            append_decoded(text_sink(), text.substr(i, end - i));
             i = end;
             continue;
         }
@@ -106,10 +122,10 @@ XmlNode parse_tolerant_xml(std::string_view text) {
         if (text.substr(i, 9) == "<![CDATA[") {
             const auto end = text.find("]]>", i + 9);
             if (end == std::string_view::npos) {
-                stack.back()->text += text.substr(i + 9);
+                text_sink() += text.substr(i + 9);
                 break;
             }
-            stack.back()->text += text.substr(i + 9, end - i - 9);
+            text_sink() += text.substr(i + 9, end - i - 9);
             i = end + 3;
             continue;
         }
@@ -123,6 +139,11 @@ XmlNode parse_tolerant_xml(std::string_view text) {
             const auto end = text.find('>', i);
             if (end == std::string_view::npos) break;
             const auto name = trim(std::string(text.substr(i + 2, end - i - 2)));
+            if (skipped_open > 0) {  // the end of an element left out for its depth
+                --skipped_open;
+                i = end + 1;
+                continue;
+            }
             // Close up to the matching element; a stray closing tag is ignored.
             for (std::size_t d = stack.size(); d-- > 1;) {
                 if (stack[d]->name == name) {
@@ -138,7 +159,7 @@ XmlNode parse_tolerant_xml(std::string_view text) {
         std::size_t j = i + 1;
         while (j < n && is_name_char(text[j])) ++j;
         if (j == i + 1) {  // a lone '<' in text
-            stack.back()->text += '<';
+            text_sink() += '<';
             ++i;
             continue;
         }
@@ -194,6 +215,12 @@ XmlNode parse_tolerant_xml(std::string_view text) {
             append_decoded(value, text.substr(j + 1, close - j - 1));
             node.attributes.emplace_back(std::string(key), std::move(value));
             j = close + 1;
+        }
+        if (stack.size() > kMaxXmlDepth || skipped_open > 0) {  // too deep: left out with its content
+            if (!self_closing) ++skipped_open;
+            if (truncated) break;
+            i = j;
+            continue;
         }
         // A start tag cut in the middle still counts as an element in flight.
         node.complete = self_closing;
@@ -286,7 +313,7 @@ RunReport parse_catch_report(std::string_view xml) {
         result.name = tc.attr("name");
         result.tags = tc.attr("tags");
         result.file = tc.attr("filename");
-        result.line = std::atoi(tc.attr("line").c_str());
+        result.line = int_attr(tc.attr("line"));
         collect(tc, {}, result);
         const auto* overall = tc.child("OverallResult");
         if (overall) {
@@ -294,7 +321,7 @@ RunReport parse_catch_report(std::string_view xml) {
             if (const auto* out = overall->child("StdOut")) result.stdout_text = out->text;
             if (const auto* err = overall->child("StdErr")) result.stderr_text = err->text;
             const bool success = overall->attr("success") == "true";
-            const bool skips = std::atoi(overall->attr("skips").c_str()) > 0;
+            const bool skips = int_attr(overall->attr("skips")) > 0;
             bool any_error = false;
             for (const auto& p : result.problems) any_error = any_error || p.error;
             if (!success) {

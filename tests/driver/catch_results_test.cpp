@@ -152,3 +152,35 @@ TEST_CASE("Catch2 exit code 4 for all skipped is not an error", "[driver][catch]
     attribute_exit(none, exit, 60, "e2e-platform", "");
     CHECK(none.cases.empty());
 }
+
+// Fuzzing (fuzz/catch_results_fuzz.cpp checks that valid UTF-8 stays valid) found &#xD800;
+// decoded into the bytes of a lone surrogate.
+TEST_CASE("character references to what is no XML character stay text", "[driver][catch][fuzz]") {
+    const auto root = parse_tolerant_xml("<a n=\"&#xD800;&#0;&#x110000;&#12ab;\">&#xdfff;&#65;&#x1F600;&#9;</a>");
+    REQUIRE(root.child("a"));
+    CHECK(root.child("a")->attr("n") == "&#xD800;&#0;&#x110000;&#12ab;");
+    CHECK(root.child("a")->text == "&#xdfff;A\xF0\x9F\x98\x80\t");
+}
+
+// 200000 nested <Section> elements overflowed the stack (found while fuzzing with deep inputs):
+// the tree is walked and destroyed recursively. Elements past 256 levels are now left out.
+TEST_CASE("elements nested deeper than 256 levels are left out instead of overflowing the stack", "[driver][catch][fuzz]") {
+    const std::size_t deep = 200'000;
+    std::string xml = R"(<Catch2TestRun rng-seed="1"><TestCase name="deep" filename="/f" line="1">)";
+    for (std::size_t i = 0; i < deep; ++i) xml += R"(<Section name="s">)";
+    xml += "lost text";
+    for (std::size_t i = 0; i < deep; ++i) xml += "</Section>";
+    xml += R"(<OverallResult success="true" skips="0" durationInSeconds="0"/></TestCase></Catch2TestRun>)";
+    const auto report = parse_catch_report(xml);
+    REQUIRE(report.cases.size() == 1);
+    CHECK(report.cases[0].name == "deep");
+    CHECK(report.cases[0].status == CaseStatus::passed);  // the closing tags of left-out elements closed nothing else
+    CHECK(report.complete);
+
+    std::string nested;
+    for (std::size_t i = 0; i < deep; ++i) nested += "<a>";
+    const auto root = parse_tolerant_xml(nested);
+    std::size_t depth = 0;
+    for (const XmlNode* node = &root; !node->children.empty(); node = &node->children.back()) ++depth;
+    CHECK(depth <= 256);
+}

@@ -13,7 +13,8 @@
 namespace e2e::driver {
 
 // A forgiving XML tree: elements, attributes, text; a document cut anywhere is closed where it
-// stops and elements left open are marked incomplete. Malformed markup is skipped, never thrown.
+// stops and elements left open are marked incomplete. Malformed markup is skipped, never thrown;
+// elements nested deeper than 256 levels are left out with their content.
 struct XmlNode {
     std::string name;
     std::vector<std::pair<std::string, std::string>> attributes;
