@@ -362,9 +362,10 @@ TEST_CASE("the stream lists the stream fields sorted and escaped", "[logs]") {
 }
 
 TEST_CASE("deeply nested records are rejected instead of recursing", "[logs]") {
+    // Deeper than the store's 64 levels, within Json::parse's 1000 (beyond which parsing fails first).
     std::string deep = "{\"message\":\"m\",\"a\":";
-    for (int i = 0; i < 5000; ++i) deep += "[";
-    for (int i = 0; i < 5000; ++i) deep += "]";
+    for (int i = 0; i < 100; ++i) deep += "[";
+    for (int i = 0; i < 100; ++i) deep += "]";
     deep += "}";
     CHECK_THROWS_WITH(ingest_one(Json::parse(deep)), ContainsSubstring("nests deeper"));
 }
