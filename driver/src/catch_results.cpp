@@ -182,9 +182,13 @@ XmlNode parse_tolerant_xml(std::string_view text) {
                     truncated = true;
                     break;
                 }
-                self_closing = true;
-                j += 2;
-                break;
+                if (text[j + 1] == '>') {
+                    self_closing = true;
+                    j += 2;
+                    break;
+                }
+                ++j;  // a stray '/' inside the tag: what follows it is not the '>'
+                continue;
             }
             const auto key_start = j;
             while (j < n && is_name_char(text[j])) ++j;

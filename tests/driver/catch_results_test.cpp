@@ -184,3 +184,18 @@ TEST_CASE("elements nested deeper than 256 levels are left out instead of overfl
     for (const XmlNode* node = &root; !node->children.empty(); node = &node->children.back()) ++depth;
     CHECK(depth <= 256);
 }
+
+// Fuzzing found `<ixml"veco\0 </\xc4\xa3arning>` leaving a lone continuation byte in the text: a '/'
+// inside a start tag was taken for "/>" and the byte after it skipped.
+TEST_CASE("a slash inside a start tag not followed by the closing bracket is skipped alone", "[driver][catch][fuzz]") {
+    const auto root = parse_tolerant_xml("<p><i/\xc4\xa3>x</i><j/></p>");
+    REQUIRE(root.child("p"));
+    const auto* i = root.child("p")->child("i");
+    REQUIRE(i);
+    CHECK(i->text == "x");
+    CHECK(i->complete);
+    CHECK(root.child("p")->text.empty());
+    REQUIRE(root.child("p")->child("j"));
+    CHECK(root.child("p")->child("j")->complete);
+    CHECK(root.child("p")->complete);
+}
