@@ -130,7 +130,7 @@ TEST_CASE("a fault switch set through the control API changes the contract at on
     CHECK_THAT(e2e::Json::parse(echo(client, stack, bearer, "fault").body), e2e::Field("message", "Echo: fault"));
 }
 
-TEST_CASE("--faults replaces REFSTACK_FAULTS and --list-faults prints the catalogue", "[refstack][process][faults]") {
+TEST_CASE("the faults option replaces REFSTACK_FAULTS and list-faults prints the catalogue", "[refstack][process][faults]") {
     auto options = reference_stack();
     options.extra_args = {"--faults", "echo.wrong_message,echo.wrong_user"};
     RefstackProcess stack(options);
