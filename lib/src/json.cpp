@@ -138,20 +138,47 @@ std::string parse_error_message(std::string_view text, std::size_t offset, std::
                        offset - line_start + 1, reason, near);
 }
 
-// The offset of the bracket that opens level kMaxDepth + 1, when the text nests that deep. Exact for
-// valid JSON (strings are skipped); for invalid text either error is a parse error.
-std::optional<std::size_t> too_deep_at(std::string_view text) {
+// What RapidJSON 1.1.0 lets through and this reader refuses, found in one pass before parsing:
+// nesting deeper than kMaxDepth (values are compared and dumped recursively), and a \u escape of a
+// low surrogate that does not follow a high one (RapidJSON decodes it into bytes that are not
+// UTF-8; a lone high surrogate it rejects itself). Exact for valid JSON; for invalid text either
+// error is a parse error.
+struct Refusal {
+    std::size_t offset;
+    std::string reason;
+};
+
+std::optional<std::uint32_t> hex4(std::string_view text, std::size_t at) {
+    if (at + 4 > text.size()) return std::nullopt;
+    std::uint32_t value = 0;
+    const auto result = std::from_chars(text.data() + at, text.data() + at + 4, value, 16);
+    if (result.ec != std::errc{} || result.ptr != text.data() + at + 4) return std::nullopt;
+    return value;
+}
+
+std::optional<Refusal> refused(std::string_view text) {
     std::size_t depth = 0;
     bool in_string = false;
+    std::size_t high_surrogate_end = std::string_view::npos;  // just after a \uD800-\uDBFF escape
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (in_string) {
-            if (c == '\\') ++i;
-            else if (c == '"') in_string = false;
+            if (c == '"') {
+                in_string = false;
+            } else if (c == '\\' && i + 1 < text.size() && text[i + 1] == 'u') {
+                const auto unit = hex4(text, i + 2);
+                if (unit && *unit >= 0xDC00 && *unit <= 0xDFFF && high_surrogate_end != i) {
+                    return Refusal{i, fmt::format("\\u{:04X} is a lone low surrogate", *unit)};
+                }
+                high_surrogate_end = unit && *unit >= 0xD800 && *unit <= 0xDBFF ? i + 6 : std::string_view::npos;
+                i += unit ? 5 : 1;
+            } else if (c == '\\') {
+                ++i;
+            }
         } else if (c == '"') {
             in_string = true;
         } else if (c == '[' || c == '{') {
-            if (++depth > kMaxDepth) return i;
+            if (++depth > kMaxDepth) return Refusal{i, fmt::format("nested deeper than {} levels", kMaxDepth)};
         } else if ((c == ']' || c == '}') && depth > 0) {
             --depth;
         }
@@ -407,8 +434,8 @@ JsonValue::JsonValue(const char* text) {
 // ---- Json ---------------------------------------------------------------------------------------
 
 Json Json::parse(std::string_view text) {
-    if (const auto offset = too_deep_at(text)) {
-        throw JsonError(parse_error_message(text, *offset, fmt::format("nested deeper than {} levels", kMaxDepth)), *offset);
+    if (const auto refusal = refused(text)) {
+        throw JsonError(parse_error_message(text, refusal->offset, refusal->reason), refusal->offset);
     }
     auto document = std::make_shared<Document>();
     document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
@@ -420,7 +447,7 @@ Json Json::parse(std::string_view text) {
 }
 
 std::optional<Json> Json::try_parse(std::string_view text) {
-    if (too_deep_at(text)) return std::nullopt;
+    if (refused(text)) return std::nullopt;
     auto document = std::make_shared<Document>();
     document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
     if (document->HasParseError()) return std::nullopt;

@@ -402,3 +402,14 @@ TEST_CASE("documents nested deeper than 1000 levels are a JsonError not a stack 
     CHECK(value == Json::parse(value.dump()));
     CHECK(value.dump() == limit);
 }
+
+// Fuzzing (fuzz/ndjson_fuzz.cpp checks that every dump is valid UTF-8) found `"_stred\ude00 came"`
+// in a log record: RapidJSON 1.1.0 decodes a lone low surrogate escape into bytes that are not UTF-8.
+TEST_CASE("a lone low surrogate escape is a JsonError like a lone high one", "[json][fuzz]") {
+    CHECK_THAT(json_error([] { (void)Json::parse(R"({"_stred\ude00 came":"lambda-echo"})"); }),
+               ContainsSubstring("invalid JSON at offset 8 (line 1, column 9): \\uDE00 is a lone low surrogate"));
+    CHECK_FALSE(Json::try_parse(R"(["a\udfff"])"));
+    CHECK_FALSE(Json::try_parse(R"(["\ud83d \ude00"])"));
+    CHECK_FALSE(Json::try_parse(R"(["\ud83d"])"));  // RapidJSON's own check
+    CHECK(Json::parse(R"(["\ud83d\ude00", "\\ude00", "\u00e9"])").dump() == "[\"\xF0\x9F\x98\x80\",\"\\\\ude00\",\"\xC3\xA9\"]");
+}
