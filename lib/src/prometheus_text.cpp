@@ -65,13 +65,17 @@ std::optional<double> parse_float(std::string_view text) {
         return negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
     }
     if (iequals(text, "nan")) return std::numeric_limits<double>::quiet_NaN();
-    if (text.empty() || text.front() == '+' || text.front() == '-') return std::nullopt;
     auto format = std::chars_format::general;
     if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
         text.remove_prefix(2);
         format = std::chars_format::hex;
-        if (text.empty() || text.front() == '+' || text.front() == '-') return std::nullopt;
     }
+    // A digit or the point first: from_chars also reads "nan(...)", and "inf"/"nan" after "0x".
+    const auto digit = [&](char c) {
+        return (c >= '0' && c <= '9') || c == '.' ||
+               (format == std::chars_format::hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+    };
+    if (text.empty() || !digit(text.front())) return std::nullopt;
     double value = 0;
     const auto* end = text.data() + text.size();
     const auto result = std::from_chars(text.data(), end, value, format);

@@ -196,3 +196,16 @@ TEST_CASE("values too small for a double read as zero however they are written",
     CHECK(value("-1" + zeros) == -std::numeric_limits<double>::infinity());
     CHECK(value("1e400") == std::numeric_limits<double>::infinity());
 }
+
+// Fuzzing (the strtod comparison) found "0xNaN" read as NaN: from_chars also reads inf and nan in
+// its hex format, and nan(chars) in the general one; Go's ParseFloat takes neither.
+TEST_CASE("inf and nan are words of their own not hex digits or nan with a payload", "[prometheus][fuzz]") {
+    for (const char* text : {"0xNaN", "0xinf", "-0xInfinity", "nan(1)", "NaN(abc)", "0x", "0x+1", "0x-1", "+-1", "+.", ".", "e5"}) {
+        CAPTURE(text);
+        CHECK_THROWS_AS(prom::parse(std::string("m ") + text + "\n"), prom::ParseError);
+    }
+    CHECK(prom::parse("m 0x1.8p1\n").families[0].samples[0].value == 3.0);
+    CHECK(prom::parse("m -0XA\n").families[0].samples[0].value == -10.0);
+    CHECK(prom::parse("m .5\n").families[0].samples[0].value == 0.5);
+    CHECK(std::isnan(prom::parse("m -nan\n").families[0].samples[0].value));
+}
