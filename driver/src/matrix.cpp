@@ -36,10 +36,16 @@ std::vector<std::string> string_list(const std::filesystem::path& file, const YA
     return out;
 }
 
+// A mapping key as a string: YAML allows lists and mappings as keys (`? [a, b]`), the matrix does not.
+std::string key_of(const std::filesystem::path& file, const YAML::Node& key, const std::string& owner) {
+    if (!key.IsScalar()) fail(file, key, fmt::format("keys of {} must be plain strings", owner));
+    return key.as<std::string>();
+}
+
 void check_keys(const std::filesystem::path& file, const YAML::Node& map, const std::set<std::string>& allowed,
                 const std::string& owner) {
     for (const auto& kv : map) {
-        const auto key = kv.first.as<std::string>();
+        const auto key = key_of(file, kv.first, owner);
         if (!allowed.contains(key)) {
             std::string list;
             for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -59,7 +65,8 @@ Suite parse_suite(const std::filesystem::path& file, const std::string& name, co
     if (targets.IsScalar()) {
         suite.targets["*"] = targets.as<std::string>();
     } else if (targets.IsMap()) {
-        for (const auto& kv : targets) suite.targets[kv.first.as<std::string>()] = scalar(file, kv.second, "target");
+        for (const auto& kv : targets)
+            suite.targets[key_of(file, kv.first, fmt::format("the targets of suite '{}'", name))] = scalar(file, kv.second, "target");
     } else if (targets.IsSequence()) {
         // ESB lists several targets; as tag expressions they are alternatives (Catch2 ',').
         suite.targets["*"] = combine_filters(string_list(file, targets, "targets"));
@@ -128,10 +135,13 @@ Environment parse_environment(const Matrix& matrix, const YAML::Node& node) {
         env.lifecycle.cleanup = string_list(file, lc["cleanup"], "cleanup");
         if (env.stack != StackKind::compose) fail(file, lc, fmt::format("lifecycle is only for stack: compose (environment '{}')", env.name));
     }
-    // Last, so that everything else in the entry is checked even where the env file is absent.
-    if (!std::filesystem::is_regular_file(env.env_file))
+    // Last, so that everything else in the entry is checked even where the env file is absent. The
+    // non-throwing form: a name too long for the file system is a missing file, not a crash.
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(env.env_file, error))
         fail(file, node["env_file"] ? node["env_file"] : node,
-             fmt::format("env file of environment '{}' not found: {}", env.name, env.env_file.string()));
+             fmt::format("env file of environment '{}' not found: {}{}", env.name, env.env_file.string(),
+                         error ? " (" + error.message() + ")" : ""));
     return env;
 }
 
@@ -173,7 +183,7 @@ Matrix parse_matrix(const std::string& text, const std::filesystem::path& file) 
     const auto suites = root["suites"];
     if (!suites || !suites.IsMap()) fail(file, suites ? suites : root, "'suites' must be a mapping of suite name -> {description, targets, exclude}");
     for (const auto& kv : suites) {
-        const auto name = kv.first.as<std::string>();
+        const auto name = key_of(file, kv.first, "'suites'");
         matrix.suites[name] = parse_suite(file, name, kv.second);
     }
     const auto entries = root["matrix"];

@@ -122,3 +122,26 @@ TEST_CASE("the compose example matrix is valid apart from the ESB checkout it po
         CHECK_THAT(e.what(), ContainsSubstring("env file of environment 'esb-docker' not found"));
     }
 }
+
+// Fuzzing (fuzz/matrix_fuzz.cpp) found `? - env: a` (a list as a mapping key) escaping as
+// YAML::TypedBadConversion instead of a ConfigError.
+TEST_CASE("a list or a mapping as a key is a ConfigError naming the line", "[driver][matrix][fuzz]") {
+    CHECK_THAT(error_of("suites: {}\nmatrix: []\n? - env: a\n: x\n", "/m/m.yaml"),
+               ContainsSubstring("/m/m.yaml:3: keys of the matrix file must be plain strings"));
+    CHECK_THAT(error_of("suites:\n  ? {s: 1}\n  : {targets: \"[x]\"}\nmatrix: []\n", "/m/m.yaml"),
+               ContainsSubstring("/m/m.yaml:2: keys of 'suites' must be plain strings"));
+    CHECK_THAT(error_of("suites:\n  s:\n    targets:\n      ? [e2e-python]\n      : \"[x]\"\nmatrix: []\n", "/m/m.yaml"),
+               ContainsSubstring("/m/m.yaml:4: keys of the targets of suite 's' must be plain strings"));
+    CHECK_THAT(error_of("suites: {}\nmatrix:\n  - env: a\n    ? [suites]\n    : []\n", "/m/m.yaml"),
+               ContainsSubstring("/m/m.yaml:4: keys of environment 'a' must be plain strings"));
+}
+
+// Seen while writing fuzz/matrix_fuzz.cpp and confirmed by it: an environment name of 300 letters
+// ended the driver with "filesystem error: status: File name too long" (std::filesystem_error), the
+// default env file path having a component longer than the file system takes.
+TEST_CASE("an env file path too long for the file system is a missing env file", "[driver][matrix][fuzz]") {
+    e2e::test::TempDir dir;
+    const std::string name(300, 'a');
+    const auto e = error_of(std::string(kSuites) + "matrix:\n  - env: " + name + "\n    suites: [smoke]\n", dir.path() / "m.yaml");
+    CHECK_THAT(e, ContainsSubstring("m.yaml:10: env file of environment '" + name + "' not found:") && ContainsSubstring("File name too long"));
+}
