@@ -97,7 +97,9 @@ AttributeValue parse_typed(const Json& json, std::string_view where, int depth) 
     if (members.size() > 1)
         fail(Kind::validation, fmt::format("Supplied AttributeValue has more than one datatypes set, must contain exactly "
                                            "one of the supported datatypes (at {}: {})", where, json.excerpt(80)));
-    const auto& [tag, value] = members.front();
+    // Not a structured binding: clang 14 cannot capture one in the lambda below (the fuzz preset's compiler).
+    const auto& tag = members.front().first;
+    const auto& value = members.front().second;
     auto expect = [&](JsonType type) {
         if (value.type() != type)
             fail(Kind::serialization, fmt::format("{}: the {} of an attribute value must be a JSON {}, got {} {}", where,
