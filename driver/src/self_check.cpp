@@ -182,6 +182,7 @@ std::string render_self_check_table(const SelfCheckResult& result) {
         out += fmt::format("{:<{}}  {:<10}  {:<8}  {:>6.1f}s  {}\n", r.fault.id, width, r.fault.area, to_string(r.verdict), r.seconds, detail);
     }
     out += fmt::format("score: {} faults caught\n", result.score());
+    if (result.seconds > 0) out += fmt::format("wall time: {:.0f}s\n", result.seconds);
     return out;
 }
 
@@ -215,6 +216,7 @@ std::string render_self_check_json(const SelfCheckResult& result, const std::str
                          {"caught", result.caught()},
                          {"total", result.total()},
                          {"score", result.score()},
+                         {"seconds", result.seconds},
                          {"exit_code", self_check_exit_code(result)}})
                .dump() +
            "\n";
@@ -324,7 +326,6 @@ std::vector<FaultSwitch> list_faults(const std::filesystem::path& refstack, cons
 }  // namespace
 
 int run_self_check(const SelfCheckOptions& options, ProcessLauncher& launcher, Clock& clock, std::ostream& out, std::ostream& err) {
-    (void)err;
     const auto matrix = load_matrix(options.matrix);
     const auto& environment = pick_environment(matrix, options.environment);
     PlanOptions plan;
@@ -337,6 +338,7 @@ int run_self_check(const SelfCheckOptions& options, ProcessLauncher& launcher, C
     const auto work = std::filesystem::absolute(options.work_dir).lexically_normal() / "self-check";
     std::filesystem::create_directories(work);
     const auto faults = select_faults(list_faults(options.refstack, work, launcher, clock), options.faults);
+    const auto check_started = clock.now();
     const std::string seed = options.seed ? std::to_string(*options.seed) : std::to_string(std::random_device{}() % 2147483647u);
 
     const RunContext ctx{environment, jobs, options, options.refstack, matrix.file.parent_path(), work, seed, launcher, clock};
@@ -371,7 +373,8 @@ int run_self_check(const SelfCheckOptions& options, ProcessLauncher& launcher, C
         for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
         for (auto& t : pool) t.join();
     }
-    const auto result = build_self_check(std::move(baseline), faults, runs);
+    auto result = build_self_check(std::move(baseline), faults, runs);
+    result.seconds = std::chrono::duration<double>(clock.now() - check_started).count();
     out << render_self_check_table(result);
     const auto report = std::filesystem::absolute(options.report).lexically_normal();
     write_file_atomically(report, render_self_check_json(result, environment.name, seed));
@@ -381,7 +384,7 @@ int run_self_check(const SelfCheckOptions& options, ProcessLauncher& launcher, C
         case kSelfCheckPassed: out << fmt::format("[PASSED] every fault switch was caught: {}\n", result.score()); break;
         case kSelfCheckUncaught: out << fmt::format("[FAILED] some fault switches were not caught: {}\n", result.score()); break;
         case kSelfCheckBaselineRed: out << "[FAILED] the baseline without faults is not green\n"; break;
-        default: out << "[ERROR] a refstack did not start (see the table)\n"; break;
+        default: err << "[ERROR] a refstack did not start (see the table)\n"; break;
     }
     return code;
 }

@@ -149,8 +149,11 @@ TEST_CASE("the table lists each fault with its sorted catching IDs and the score
         CHECK(self_check_exit_code(build_self_check(no_stack, kFaults, {})) == kSelfCheckInfrastructure);
     }
     SECTION("the JSON report carries the same table") {
-        const auto result = build_self_check(green_baseline(), kFaults, {caught_twice, uncaught, caught});
+        auto result = build_self_check(green_baseline(), kFaults, {caught_twice, uncaught, caught});
+        result.seconds = 61.5;
+        CHECK_THAT(render_self_check_table(result), ContainsSubstring("wall time: 62s"));
         const auto json = e2e::Json::parse(render_self_check_json(result, "e2e-docker", "42"));
+        CHECK(json.number("seconds") == 61.5);
         CHECK(json.str("environment") == "e2e-docker");
         CHECK(json.str("seed") == "42");
         CHECK(json.boolean("baseline.green"));
@@ -322,4 +325,5 @@ TEST_CASE("self-check reports a fault whose refstack does not start as an error 
     const auto r = f.run({"--faults", "auth.open,bad.start"});
     CHECK(r.code == kSelfCheckInfrastructure);
     CHECK_THAT(r.out, ContainsSubstring("bad.start") && ContainsSubstring("ERROR") && ContainsSubstring("exited with code 3"));
+    CHECK(r.err == "[ERROR] a refstack did not start (see the table)\n");
 }

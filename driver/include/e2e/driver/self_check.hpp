@@ -73,6 +73,7 @@ struct FaultRow {
 struct SelfCheckResult {
     CheckRun baseline;
     std::vector<FaultRow> rows;  // empty when the baseline is not green
+    double seconds = 0;          // wall time of the whole check (0: not measured)
     int caught() const;
     int total() const { return static_cast<int>(rows.size()); }
     std::string score() const;  // "36/36 (100%)"; the percentage is rounded down
