@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <fstream>
-#include <map>
 #include <mutex>
 #include <ostream>
 #include <random>
