@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "e2e/driver/cli.hpp"
+#include "e2e/driver/runner.hpp"
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv, argv + argc);
     std::error_code ec;
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (ec) self = std::filesystem::absolute(argv[0]);
+    e2e::driver::install_interrupt_handler();
     e2e::driver::CliEnvironment environment;
     environment.self_dir = self.parent_path();
     environment.stdout_is_tty = ::isatty(STDOUT_FILENO) == 1;

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -20,6 +22,38 @@
 extern char** environ;
 
 namespace e2e::driver {
+namespace {
+
+// Process groups started and not yet reaped, readable from a signal handler: lock-free atomics
+// only. More children than slots at once is not a configuration the driver makes (jobs are
+// bounded), and one that finds no slot is simply not stopped on an interrupt.
+std::array<std::atomic<int>, 1024> live_groups{};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+void remember_group(int group) {
+    for (auto& slot : live_groups) {
+        int empty = 0;
+        if (slot.compare_exchange_strong(empty, group)) return;
+    }
+}
+
+void forget_group(int group) {
+    for (auto& slot : live_groups) {
+        int expected = group;
+        if (slot.compare_exchange_strong(expected, 0)) return;
+    }
+}
+
+void on_interrupt(int signal) {
+    const char message[] = "esb-e2e: interrupted; stopping the test binaries and stacks it started\n";
+    [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof message - 1);
+    for (auto& slot : live_groups) {
+        if (const int group = slot.load(); group > 0) ::kill(-group, SIGTERM);
+    }
+    ::raise(signal);  // SA_RESETHAND restored the default action: die of the same signal
+}
+
+}  // namespace
 
 std::string signal_name(int signal) {
     switch (signal) {
@@ -90,6 +124,7 @@ int PosixLauncher::start(const ProcessSpec& spec) {
         ::_exit(127);
     }
     ::setpgid(pid, pid);  // also here: whoever runs first wins the race, both agree
+    remember_group(pid);
     return pid;
 }
 
@@ -97,11 +132,20 @@ std::optional<int> PosixLauncher::poll(int handle) {
     int status = 0;
     const pid_t r = ::waitpid(handle, &status, WNOHANG);
     if (r == 0) return std::nullopt;
+    forget_group(handle);
     if (r < 0) return 0;  // already reaped: treat as a clean exit rather than spin forever
     return status;
 }
 
 void PosixLauncher::signal_group(int handle, int signal) { ::kill(-handle, signal); }
+
+void install_interrupt_handler() {
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;  // a second Ctrl-C kills at once
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &action, nullptr);
+}
 
 void SystemClock::sleep_for(std::chrono::milliseconds duration) { std::this_thread::sleep_for(duration); }
 

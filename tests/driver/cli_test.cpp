@@ -2,7 +2,15 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "e2e/driver/cli.hpp"
 #include "fake_binary.hpp"
@@ -280,4 +288,69 @@ matrix:
     CHECK_THAT(log, ContainsSubstring("resetting esb") && ContainsSubstring("composing") && ContainsSubstring("deploying"));
     r = f.run({"--test-only"});  // the lifecycle is skipped: the stack is assumed up
     CHECK(r.code == 0);
+}
+
+// The real executable, interrupted: nothing it started may outlive it (each child leads its own
+// process group, so the terminal's Ctrl-C does not reach them by itself).
+TEST_CASE("an interrupted esb-e2e stops the refstack and the test binary it started", "[driver][cli]") {
+    Fixture f;
+    e2e::test::write_text(f.root() / "env" / "ref.env", "MODE=docker\n");
+    f.write_matrix(R"(binaries: [e2e-fake]
+suites:
+  smoke:
+    targets: "[smoke]"
+matrix:
+  - env: ref
+    env_file: env/ref.env
+    suites: [smoke]
+)");
+    const auto pids = f.root() / "pids";
+    const auto refstack = f.root() / "fake-refstack";
+    e2e::test::write_text(refstack, "#!/bin/bash\n"
+                                    "while [ $# -gt 0 ]; do case \"$1\" in --ready-file) shift; READY=\"$1\";; esac; shift; done\n"
+                                    "echo $$ >> " + pids.string() + "\n"
+                                    "printf 'GATEWAY_URL=https://127.0.0.1:4443\\n' > \"$READY\"\n"
+                                    "while true; do sleep 0.1; done\n");
+    ::chmod(refstack.c_str(), 0755);
+    f.fake(R"("a hangs")", "start_report\nbegin \"a hangs\"\necho $$ >> " + pids.string() + "\nwhile true; do sleep 0.1; done");
+
+    const pid_t driver = ::fork();
+    REQUIRE(driver >= 0);
+    if (driver == 0) {
+        const std::string m = (f.root() / "matrix.yaml").string(), b = (f.root() / "bin").string(), w = (f.root() / "work").string(),
+                          r = refstack.string(), log = (f.root() / "driver.log").string();
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        ::execl(ESB_E2E_BINARY, "esb-e2e", "run", "--matrix", m.c_str(), "--bin-dir", b.c_str(), "--work-dir", w.c_str(), "--refstack",
+                r.c_str(), "--no-live", "--junit", (f.root() / "junit.xml").c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    auto pid_list = [&] {
+        std::vector<pid_t> out;
+        std::istringstream in(e2e::test::read_text(pids));
+        for (pid_t pid = 0; in >> pid;) out.push_back(pid);
+        return out;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (pid_list().size() < 2 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto started = pid_list();
+    INFO("driver log:\n" << e2e::test::read_text(f.root() / "driver.log"));
+    ::kill(driver, SIGINT);
+    int status = 0;
+    REQUIRE(::waitpid(driver, &status, 0) == driver);
+    REQUIRE(started.size() == 2);  // the refstack and the hanging binary were both running
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGINT);
+    CHECK_THAT(e2e::test::read_text(f.root() / "driver.log"), ContainsSubstring("esb-e2e: interrupted"));
+    for (const pid_t pid : started) {
+        // Orphans are reaped by init; until then kill(pid, 0) still finds them, hence the wait.
+        const auto gone_by = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (::kill(pid, 0) == 0 && std::chrono::steady_clock::now() < gone_by)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const bool alive = ::kill(pid, 0) == 0;
+        if (alive) ::kill(pid, SIGKILL);
+        CHECK_FALSE(alive);
+    }
 }

@@ -47,13 +47,20 @@ public:
     virtual void sleep_for(std::chrono::milliseconds duration) = 0;
 };
 
-// fork + exec, setpgid, waitpid(WNOHANG), kill(-pgid).
+// fork + exec, setpgid, waitpid(WNOHANG), kill(-pgid). Every process group it starts is
+// remembered until reaped, for install_interrupt_handler.
 class PosixLauncher final : public ProcessLauncher {
 public:
     int start(const ProcessSpec& spec) override;
     std::optional<int> poll(int handle) override;
     void signal_group(int handle, int signal) override;
 };
+
+// On SIGINT, SIGTERM or SIGHUP: sends SIGTERM to every process group a PosixLauncher started
+// and has not reaped yet (test binaries, esb-refstack, lifecycle commands; a refstack stops its
+// gateway and agent on SIGTERM), prints one line, then dies of the same signal. Without it an
+// interrupted esb-e2e would leave them running, since each child leads its own process group.
+void install_interrupt_handler();
 
 class SystemClock final : public Clock {
 public:
