@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdlib>
 
 #include "e2e/json.hpp"
 #include "e2e/utf8.hpp"
@@ -60,6 +62,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             E2E_FUZZ_CHECK(message == msg->str(), record.dump());
         } else {
             E2E_FUZZ_CHECK(!message, record.dump());
+        }
+    }
+
+    // A lone number reads as the C library's strtod reads it (RapidJSON 1.1.0 alone does not).
+    if (!text.empty() && text.size() <= 400 && text.find_first_not_of("-+0123456789.eE") == std::string_view::npos) {
+        if (const auto number = e2e::Json::try_parse(text); number && number->is_number() && !number->is_integer()) {
+            const std::string copy(text);
+            const double reference = std::strtod(copy.c_str(), nullptr);
+            E2E_FUZZ_CHECK(std::bit_cast<std::uint64_t>(reference) == std::bit_cast<std::uint64_t>(number->number()),
+                           fmt::format("{} read as {} but strtod reads {}", copy, number->number(), reference));
         }
     }
 

@@ -13,6 +13,8 @@
 #include <limits>
 #include <ostream>
 #include <unordered_set>
+#include <variant>
+#include <vector>
 
 #include "e2e/utf8.hpp"
 
@@ -138,14 +140,21 @@ std::string parse_error_message(std::string_view text, std::size_t offset, std::
                        offset - line_start + 1, reason, near);
 }
 
-// What RapidJSON 1.1.0 lets through and this reader refuses, found in one pass before parsing:
-// nesting deeper than kMaxDepth (values are compared and dumped recursively), and a \u escape of a
-// low surrogate that does not follow a high one (RapidJSON decodes it into bytes that are not
-// UTF-8; a lone high surrogate it rejects itself). Exact for valid JSON; for invalid text either
-// error is a parse error.
+// What RapidJSON 1.1.0 gets wrong, mended around it. Nesting: values are compared and dumped
+// recursively, so documents deeper than kMaxDepth are refused. Surrogates: a \u escape of a low
+// surrogate that does not follow a high one decodes into bytes that are not UTF-8, so it is refused
+// (a lone high surrogate RapidJSON refuses itself). Numbers: near the ends of the double range it
+// converts wrongly (9e308 and -1e-332 read as unrelated numbers, -222222222e300 as -inf), so every
+// non-integer number is converted again by std::from_chars, exactly: beyond the range is "Number
+// too big", below it is a signed zero.
 struct Refusal {
     std::size_t offset;
     std::string reason;
+};
+
+struct NumberToken {
+    std::size_t offset;
+    std::string_view text;
 };
 
 std::optional<std::uint32_t> hex4(std::string_view text, std::size_t at) {
@@ -156,7 +165,9 @@ std::optional<std::uint32_t> hex4(std::string_view text, std::size_t at) {
     return value;
 }
 
-std::optional<Refusal> refused(std::string_view text) {
+// One pass over the text before RapidJSON: the refusals above, and the number tokens in order.
+// Exact for valid JSON; for invalid text either error is a parse error.
+std::optional<Refusal> prescan(std::string_view text, std::vector<NumberToken>& numbers) {
     std::size_t depth = 0;
     bool in_string = false;
     std::size_t high_surrogate_end = std::string_view::npos;  // just after a \uD800-\uDBFF escape
@@ -177,6 +188,10 @@ std::optional<Refusal> refused(std::string_view text) {
             }
         } else if (c == '"') {
             in_string = true;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            const auto end = std::min(text.find_first_not_of("+-0123456789.eE", i), text.size());
+            numbers.push_back({i, text.substr(i, end - i)});
+            i = end - 1;
         } else if (c == '[' || c == '{') {
             if (++depth > kMaxDepth) return Refusal{i, fmt::format("nested deeper than {} levels", kMaxDepth)};
         } else if ((c == ']' || c == '}') && depth > 0) {
@@ -184,6 +199,71 @@ std::optional<Refusal> refused(std::string_view text) {
         }
     }
     return std::nullopt;
+}
+
+// For a token from_chars found out of range: whether its first significant digit sits at or above
+// the units once the exponent is applied (too big), rather than below them (underflow).
+bool beyond_double_range(std::string_view token) {
+    if (token.starts_with('-')) token.remove_prefix(1);
+    const auto marker = token.find_first_of("eE");
+    const auto mantissa = token.substr(0, marker);
+    const auto point = mantissa.find('.');
+    const auto integer_digits = static_cast<long long>(point == std::string_view::npos ? mantissa.size() : point);
+    const auto first = mantissa.find_first_not_of("0.");
+    if (first == std::string_view::npos) return false;
+    const auto at = static_cast<long long>(first);
+    const long long magnitude = at < integer_digits ? integer_digits - at - 1 : integer_digits - at;  // 123.4 -> 2
+    long long exponent = 0;
+    if (marker != std::string_view::npos) {
+        auto digits = token.substr(marker + 1);
+        const bool negative = digits.starts_with('-');
+        if (digits.starts_with('-') || digits.starts_with('+')) digits.remove_prefix(1);
+        for (const char c : digits) exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000LL);  // saturated
+        if (negative) exponent = -exponent;
+    }
+    return magnitude + exponent >= 0;
+}
+
+// Replaces RapidJSON's doubles by from_chars' conversion of their tokens (document order is text order).
+std::optional<Refusal> mend_numbers(Value& root, const std::vector<NumberToken>& numbers) {
+    std::vector<Value*> pending{&root};
+    std::size_t next = 0;
+    while (!pending.empty()) {
+        Value* value = pending.back();
+        pending.pop_back();
+        if (value->IsNumber()) {
+            if (next >= numbers.size()) break;  // cannot happen for a document RapidJSON accepted
+            const NumberToken& token = numbers[next++];
+            if (!value->IsDouble()) continue;  // integers are exact
+            double exact = 0;
+            const auto result = std::from_chars(token.text.data(), token.text.data() + token.text.size(), exact);
+            if (result.ec == std::errc::result_out_of_range) {
+                if (beyond_double_range(token.text)) return Refusal{token.offset, rapidjson::GetParseError_En(rapidjson::kParseErrorNumberTooBig)};
+                exact = token.text.starts_with('-') ? -0.0 : 0.0;
+            } else if (result.ec != std::errc{}) {
+                continue;
+            }
+            value->SetDouble(exact);
+        } else if (value->IsArray()) {  // children pushed last first, so they pop in order
+            for (auto i = value->Size(); i-- > 0;) pending.push_back(&(*value)[i]);
+        } else if (value->IsObject()) {  // indices: clang 14 finds C++20's != on these iterators ambiguous
+            for (auto i = value->MemberCount(); i-- > 0;) pending.push_back(&(value->MemberBegin() + i)->value);
+        }
+    }
+    return std::nullopt;
+}
+
+// The parsed document, or why the text is refused and where.
+std::variant<std::shared_ptr<Document>, Refusal> read_document(std::string_view text) {
+    std::vector<NumberToken> numbers;
+    if (auto refusal = prescan(text, numbers)) return std::move(*refusal);
+    auto document = std::make_shared<Document>();
+    document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
+    if (document->HasParseError()) {
+        return Refusal{document->GetErrorOffset(), rapidjson::GetParseError_En(document->GetParseError())};
+    }
+    if (auto refusal = mend_numbers(*document, numbers)) return std::move(*refusal);
+    return document;
 }
 
 // ---- paths --------------------------------------------------------------------------------------
@@ -434,24 +514,17 @@ JsonValue::JsonValue(const char* text) {
 // ---- Json ---------------------------------------------------------------------------------------
 
 Json Json::parse(std::string_view text) {
-    if (const auto refusal = refused(text)) {
+    auto read = read_document(text);
+    if (const auto* refusal = std::get_if<Refusal>(&read)) {
         throw JsonError(parse_error_message(text, refusal->offset, refusal->reason), refusal->offset);
     }
-    auto document = std::make_shared<Document>();
-    document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
-    if (document->HasParseError()) {
-        const std::size_t offset = document->GetErrorOffset();
-        throw JsonError(parse_error_message(text, offset, rapidjson::GetParseError_En(document->GetParseError())), offset);
-    }
-    return Access::adopt(document);
+    return Access::adopt(std::get<std::shared_ptr<Document>>(read));
 }
 
 std::optional<Json> Json::try_parse(std::string_view text) {
-    if (refused(text)) return std::nullopt;
-    auto document = std::make_shared<Document>();
-    document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
-    if (document->HasParseError()) return std::nullopt;
-    return Access::adopt(document);
+    auto read = read_document(text);
+    if (std::holds_alternative<Refusal>(read)) return std::nullopt;
+    return Access::adopt(std::get<std::shared_ptr<Document>>(read));
 }
 
 Json Json::of(const JsonValue& value) { return Access::built(value); }

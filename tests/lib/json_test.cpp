@@ -413,3 +413,18 @@ TEST_CASE("a lone low surrogate escape is a JsonError like a lone high one", "[j
     CHECK_FALSE(Json::try_parse(R"(["\ud83d"])"));  // RapidJSON's own check
     CHECK(Json::parse(R"(["\ud83d\ude00", "\\ude00", "\u00e9"])").dump() == "[\"\xF0\x9F\x98\x80\",\"\\\\ude00\",\"\xC3\xA9\"]");
 }
+
+// Fuzzing found a record holding -222222222e300, which RapidJSON 1.1.0 read as -inf (its exponent
+// is within 308) and dump() then wrote as nothing: `[122222222,2.5,0,1222224,,23]`. Looking closer,
+// 9e308 and 999999999999e299 read as small negative numbers and -1e-332 as 2.678771517965669e300:
+// non-integers are now converted by std::from_chars.
+TEST_CASE("numbers beyond the range of a double are a JsonError however they are written", "[json][fuzz]") {
+    CHECK_THAT(json_error([] { (void)Json::parse(R"({"a":[1,-222222222e300,23]})"); }),
+               ContainsSubstring("invalid JSON at offset 8 (line 1, column 9): Number too big to be stored in double."));
+    for (const char* text : {"1e400", "9e308", "-9e308", "999999999999e299", "[\"-1e999\", 1.8e308]", "1000000000000000000000e300"}) {
+        CAPTURE(text);
+        CHECK_FALSE(Json::try_parse(text));
+    }
+    CHECK(Json::parse("[-1e308, 1.7976931348623157e308, 1e-400, -0.0000000000000000000001e-310]").dump() ==
+          "[-1e308,1.7976931348623157e308,0.0,-0.0]");
+}
