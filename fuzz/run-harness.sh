@@ -2,7 +2,7 @@
 # Runs one libFuzzer harness for SECONDS and prints one summary line (runs, exec/s, coverage,
 # findings). Used by the fuzz preset's ctest smoke runs and by scripts/fuzz.
 #
-#   fuzz/run-harness.sh HARNESS SEED_DIR WORK_DIR SECONDS [DICT] [--fresh]
+#   fuzz/run-harness.sh HARNESS SEED_DIR WORK_DIR SECONDS [DICT|none] [--fresh]
 #
 # New inputs go to WORK_DIR/corpus, crash/leak/timeout files to WORK_DIR/artifacts, the fuzzer's
 # output to WORK_DIR/fuzz.log; SEED_DIR (in the repository) is only read. --fresh starts from an
@@ -22,7 +22,7 @@ rm -f "$work"/artifacts/*
 
 args=(-max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 -jobs=1 -workers=1
       -artifact_prefix="$work/artifacts/")
-[ -n "$dict" ] && args+=(-dict="$dict")
+[ -n "$dict" ] && [ "$dict" != none ] && args+=(-dict="$dict")
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

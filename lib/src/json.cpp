@@ -143,10 +143,12 @@ std::string parse_error_message(std::string_view text, std::size_t offset, std::
 // What RapidJSON 1.1.0 gets wrong, mended around it. Nesting: values are compared and dumped
 // recursively, so documents deeper than kMaxDepth are refused. Surrogates: a \u escape of a low
 // surrogate that does not follow a high one decodes into bytes that are not UTF-8, so it is refused
-// (a lone high surrogate RapidJSON refuses itself). Numbers: near the ends of the double range it
-// converts wrongly (9e308 and -1e-332 read as unrelated numbers, -222222222e300 as -inf), so every
-// non-integer number is converted again by std::from_chars, exactly: beyond the range is "Number
-// too big", below it is a signed zero.
+// (a lone high surrogate RapidJSON refuses itself). Numbers: its conversion of non-integers reads
+// out of bounds on some (-0.000…0e-310) and gets others wrong near the ends of the double range
+// (9e308, -1e-332, -222222222e300 read as -inf), so RapidJSON never converts one: each number it
+// would convert is replaced, in a copy of the text, by spaces and a 0 of the same length, and
+// std::from_chars converts the original afterwards. Beyond the range is "Number too big", below it
+// a signed zero.
 struct Refusal {
     std::size_t offset;
     std::string reason;
@@ -154,8 +156,44 @@ struct Refusal {
 
 struct NumberToken {
     std::size_t offset;
-    std::string_view text;
+    std::string_view text;  // the number as JSON's grammar reads it
+    bool converted;         // replaced by 0 for RapidJSON: from_chars converts it
 };
+
+// The length of the JSON number at the start of `text`: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?,
+// each optional part taken only when complete (RapidJSON fails on an incomplete one by itself).
+std::size_t json_number_length(std::string_view text) {
+    std::size_t i = 0;
+    const auto digits = [&](std::size_t from) {
+        std::size_t j = from;
+        while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+        return j;
+    };
+    if (i < text.size() && text[i] == '-') ++i;
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') return 0;
+    i = text[i] == '0' ? i + 1 : digits(i);
+    if (i < text.size() && text[i] == '.' && digits(i + 1) > i + 1) i = digits(i + 1);
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        std::size_t j = i + 1;
+        if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
+        if (digits(j) > j) i = digits(j);
+    }
+    return i;
+}
+
+// Whether RapidJSON keeps the number as an exact integer (it converts the others).
+bool exact_integer(std::string_view number) {
+    if (number.find_first_of(".eE") != std::string_view::npos) return false;
+    const auto* end = number.data() + number.size();
+    if (number.starts_with('-')) {
+        std::int64_t value = 0;
+        const auto result = std::from_chars(number.data(), end, value);
+        return result.ec == std::errc{} && result.ptr == end;
+    }
+    std::uint64_t value = 0;
+    const auto result = std::from_chars(number.data(), end, value);
+    return result.ec == std::errc{} && result.ptr == end;
+}
 
 std::optional<std::uint32_t> hex4(std::string_view text, std::size_t at) {
     if (at + 4 > text.size()) return std::nullopt;
@@ -171,6 +209,7 @@ std::optional<Refusal> prescan(std::string_view text, std::vector<NumberToken>& 
     std::size_t depth = 0;
     bool in_string = false;
     std::size_t high_surrogate_end = std::string_view::npos;  // just after a \uD800-\uDBFF escape
+    std::size_t number_end = std::string_view::npos;          // just after the last number
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (in_string) {
@@ -189,9 +228,13 @@ std::optional<Refusal> prescan(std::string_view text, std::vector<NumberToken>& 
         } else if (c == '"') {
             in_string = true;
         } else if (c == '-' || (c >= '0' && c <= '9')) {
-            const auto end = std::min(text.find_first_not_of("+-0123456789.eE", i), text.size());
-            numbers.push_back({i, text.substr(i, end - i)});
-            i = end - 1;
+            // Not a number, or one glued to the number before (01.5): RapidJSON fails before reading it.
+            const auto length = i == number_end ? 0 : json_number_length(text.substr(i));
+            if (length == 0) continue;
+            number_end = i + length;
+            const auto number = text.substr(i, length);
+            numbers.push_back({i, number, !exact_integer(number)});
+            i += length - 1;
         } else if (c == '[' || c == '{') {
             if (++depth > kMaxDepth) return Refusal{i, fmt::format("nested deeper than {} levels", kMaxDepth)};
         } else if ((c == ']' || c == '}') && depth > 0) {
@@ -234,7 +277,7 @@ std::optional<Refusal> mend_numbers(Value& root, const std::vector<NumberToken>&
         if (value->IsNumber()) {
             if (next >= numbers.size()) break;  // cannot happen for a document RapidJSON accepted
             const NumberToken& token = numbers[next++];
-            if (!value->IsDouble()) continue;  // integers are exact
+            if (!token.converted) continue;  // integers are exact
             double exact = 0;
             const auto result = std::from_chars(token.text.data(), token.text.data() + token.text.size(), exact);
             if (result.ec == std::errc::result_out_of_range) {
@@ -257,8 +300,17 @@ std::optional<Refusal> mend_numbers(Value& root, const std::vector<NumberToken>&
 std::variant<std::shared_ptr<Document>, Refusal> read_document(std::string_view text) {
     std::vector<NumberToken> numbers;
     if (auto refusal = prescan(text, numbers)) return std::move(*refusal);
+    std::string neutral;  // the text with every number RapidJSON would convert replaced by "   0"
+    for (const auto& number : numbers) {
+        if (!number.converted) continue;
+        if (neutral.empty()) neutral = std::string(text);
+        const auto at = static_cast<std::ptrdiff_t>(number.offset);
+        std::fill(neutral.begin() + at, neutral.begin() + at + static_cast<std::ptrdiff_t>(number.text.size()) - 1, ' ');
+        neutral[number.offset + number.text.size() - 1] = '0';
+    }
+    const std::string_view parsed = neutral.empty() ? text : std::string_view(neutral);
     auto document = std::make_shared<Document>();
-    document->Parse<kParseFlags>(text.empty() ? "" : text.data(), text.size());
+    document->Parse<kParseFlags>(parsed.empty() ? "" : parsed.data(), parsed.size());
     if (document->HasParseError()) {
         return Refusal{document->GetErrorOffset(), rapidjson::GetParseError_En(document->GetParseError())};
     }

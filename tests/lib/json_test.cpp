@@ -428,3 +428,19 @@ TEST_CASE("numbers beyond the range of a double are a JsonError however they are
     CHECK(Json::parse("[-1e308, 1.7976931348623157e308, 1e-400, -0.0000000000000000000001e-310]").dump() ==
           "[-1e308,1.7976931348623157e308,0.0,-0.0]");
 }
+
+// Fuzzing found RapidJSON 1.1.0 reading out of bounds (SEGV in internal::StrtodDiyFp) on the line
+// -0.00000000000000000000000000000000000000000000e-310: RapidJSON now never converts a number.
+TEST_CASE("numbers with long fractions and exponents far below the range read as zero", "[json][fuzz]") {
+    const auto value = Json::parse("-0.00000000000000000000000000000000000000000000e-310");
+    CHECK(value.number() == 0.0);
+    CHECK(std::signbit(value.number()));
+    CHECK(Json::parse("[0.00000000000000000000000000000000000000000000000001e-300, 1.5, 2e3, -0, 12345678901234567890123]").dump() ==
+          "[0.0,1.5,2000.0,0,1.2345678901234568e22]");
+    // Numbers RapidJSON refuses keep its message and offset.
+    CHECK_THAT(json_error([] { (void)Json::parse("[1.5e]"); }), ContainsSubstring("at offset 5") && ContainsSubstring("Miss exponent in number"));
+    CHECK_THAT(json_error([] { (void)Json::parse("[1e999.]"); }), ContainsSubstring("at offset 7") && ContainsSubstring("Miss fraction part in number"));
+    CHECK_THAT(json_error([] { (void)Json::parse("[01.5]"); }), ContainsSubstring("at offset 2"));
+    CHECK_THAT(json_error([] { (void)Json::parse("[-0.5-1e999]"); }), ContainsSubstring("at offset 5"));
+    CHECK_THAT(json_error([] { (void)Json::parse("-"); }), ContainsSubstring("at offset 1"));
+}
