@@ -54,7 +54,9 @@ public:
 
     // Throws JsonError with offset, line/column, RapidJSON's message and the text around the error.
     // Documents nested deeper than 1000 arrays/objects are rejected (values are compared and dumped
-    // recursively).
+    // recursively), as are lone low surrogate escapes (\uDC00-\uDFFF) and numbers beyond the range
+    // of a double; numbers below it read as a signed zero. Non-integers are converted by
+    // std::from_chars (exact), not by RapidJSON.
     static Json parse(std::string_view text);
     static std::optional<Json> try_parse(std::string_view text);
 
