@@ -10,24 +10,26 @@
 # earlier runs is kept and the seeds are read beside it. Exits non-zero on any finding.
 set -uo pipefail
 
-harness=$1 seeds=$2 work=$3 seconds=$4 dict=${5:-} fresh=${6:-}
+harness=$(realpath "$1") seeds=$(realpath "$2") work=$3 seconds=$4 dict=${5:-} fresh=${6:-}
 name=$(basename "$harness")
 name=${name%_fuzz}
 
 if [ "$fresh" = "--fresh" ]; then rm -rf "$work"; fi
 mkdir -p "$work/corpus" "$work/artifacts"
+work=$(realpath "$work")
 corpora=("$work/corpus")
 if [ "$fresh" = "--fresh" ]; then cp -R "$seeds/." "$work/corpus/"; else corpora+=("$seeds"); fi
 rm -f "$work"/artifacts/*
 
 args=(-max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 -jobs=1 -workers=1
       -artifact_prefix="$work/artifacts/")
-[ -n "$dict" ] && [ "$dict" != none ] && args+=(-dict="$dict")
+[ -n "$dict" ] && [ "$dict" != none ] && args+=(-dict="$(realpath "$dict")")
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 started=$(date +%s)
-"$harness" "${args[@]}" "${corpora[@]}" >"$work/fuzz.log" 2>&1
+# From the work folder: with -jobs, libFuzzer writes its job's log (fuzz-0.log) to the current one.
+(cd "$work" && "$harness" "${args[@]}" "${corpora[@]}") >"$work/fuzz.log" 2>&1
 status=$?
 elapsed=$(( $(date +%s) - started ))
 
