@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "e2e/utf8.hpp"
+#include "number_text.hpp"
 
 namespace e2e {
 namespace {
@@ -248,23 +249,8 @@ std::optional<Refusal> prescan(std::string_view text, std::vector<NumberToken>& 
 // the units once the exponent is applied (too big), rather than below them (underflow).
 bool beyond_double_range(std::string_view token) {
     if (token.starts_with('-')) token.remove_prefix(1);
-    const auto marker = token.find_first_of("eE");
-    const auto mantissa = token.substr(0, marker);
-    const auto point = mantissa.find('.');
-    const auto integer_digits = static_cast<long long>(point == std::string_view::npos ? mantissa.size() : point);
-    const auto first = mantissa.find_first_not_of("0.");
-    if (first == std::string_view::npos) return false;
-    const auto at = static_cast<long long>(first);
-    const long long magnitude = at < integer_digits ? integer_digits - at - 1 : integer_digits - at;  // 123.4 -> 2
-    long long exponent = 0;
-    if (marker != std::string_view::npos) {
-        auto digits = token.substr(marker + 1);
-        const bool negative = digits.starts_with('-');
-        if (digits.starts_with('-') || digits.starts_with('+')) digits.remove_prefix(1);
-        for (const char c : digits) exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000LL);  // saturated
-        if (negative) exponent = -exponent;
-    }
-    return magnitude + exponent >= 0;
+    const auto exponent = detail::leading_digit_exponent(token, false);
+    return exponent && *exponent >= 0;
 }
 
 // Replaces RapidJSON's doubles by from_chars' conversion of their tokens (document order is text order).

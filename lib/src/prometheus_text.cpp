@@ -11,6 +11,7 @@
 
 #include "e2e/printable.hpp"
 #include "e2e/utf8.hpp"
+#include "number_text.hpp"
 
 namespace e2e::prometheus {
 
@@ -33,24 +34,8 @@ bool iequals(std::string_view a, std::string_view b) {
 // Whether a number from_chars found out of range is tiny rather than huge: the exponent of its first
 // significant digit is negative. Not the exponent's sign alone: 0.000…01 has none, 1000…0e-5 is huge.
 bool is_tiny(std::string_view text, bool hex) {
-    const auto marker = text.find_first_of(hex ? "pP" : "eE");
-    const auto mantissa = text.substr(0, marker);
-    const auto point = mantissa.find('.');
-    const auto integer_digits = static_cast<long long>(point == std::string_view::npos ? mantissa.size() : point);
-    const auto first = mantissa.find_first_not_of("0.");
-    if (first == std::string_view::npos) return true;
-    const auto at = static_cast<long long>(first);
-    // d.ddd × base^magnitude: 123.4 -> 2, 0.001 -> -3.
-    const long long magnitude = at < integer_digits ? integer_digits - at - 1 : integer_digits - at;
-    long long exponent = 0;
-    if (marker != std::string_view::npos) {
-        auto digits = text.substr(marker + 1);
-        const bool negative = !digits.empty() && digits.front() == '-';
-        if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) digits.remove_prefix(1);
-        for (const char c : digits) exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000LL);  // saturated
-        if (negative) exponent = -exponent;
-    }
-    return magnitude * (hex ? 4 : 1) + exponent < 0;
+    const auto exponent = detail::leading_digit_exponent(text, hex);
+    return !exponent || *exponent < 0;
 }
 
 // Go's strconv.ParseFloat for the forms exporters write: decimal, exponent, hex float, Inf, NaN.
